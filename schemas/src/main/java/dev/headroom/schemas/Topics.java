@@ -1,0 +1,32 @@
+package dev.headroom.schemas;
+
+import java.util.List;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+
+/** The catalogue of Headroom's topics (CONTRACTS.md). Nobody else spells a topic name. */
+public final class Topics {
+  public static final JsonSerde<Snapshot> SNAPSHOT_SERDE = new JsonSerde<>(Snapshot.class, Snapshot.SCHEMA);
+  public static final JsonSerde<LatencySample> LATENCY_SAMPLE_SERDE = new JsonSerde<>(LatencySample.class, LatencySample.SCHEMA);
+  public static final JsonSerde<Delta> DELTA_SERDE = new JsonSerde<>(Delta.class, Delta.SCHEMA);
+  public static final JsonSerde<LatencyWindow> LATENCY_WINDOW_SERDE = new JsonSerde<>(LatencyWindow.class, LatencyWindow.SCHEMA);
+  public static final JsonSerde<DeadLetter> DEAD_LETTER_SERDE = new JsonSerde<>(DeadLetter.class, DeadLetter.SCHEMA);
+
+  private static final Serde<String> KEY = Serdes.String();
+
+  /** Input: one message per snapshot section, key = instance id. */
+  public static final Topic<String, Snapshot> SNAPSHOTS = new Topic<>("headroom.snapshots.v1", KEY, SNAPSHOT_SERDE);
+  /** Input: exact latency samples, key = instance id. */
+  public static final Topic<String, LatencySample> LATENCY = new Topic<>("headroom.latency.v1", KEY, LATENCY_SAMPLE_SERDE);
+  /** Output: interval deltas, key = instance id. */
+  public static final Topic<String, Delta> DELTAS = new Topic<>("headroom.deltas.v1", KEY, DELTA_SERDE);
+  /** Output: closed latency windows, key = {@code instance_id|scope}. */
+  public static final Topic<String, LatencyWindow> LATENCY_WINDOWS =
+      new Topic<>("headroom.latency-windows.v1", KEY, LATENCY_WINDOW_SERDE);
+  /** Messages that could not be read, with the reason. */
+  public static final Topic<String, DeadLetter> DEADLETTER = new Topic<>("headroom.deadletter.v1", KEY, DEAD_LETTER_SERDE);
+
+  public static final List<Topic<String, ?>> ALL = List.of(SNAPSHOTS, LATENCY, DELTAS, LATENCY_WINDOWS, DEADLETTER);
+
+  private Topics() {}
+}
