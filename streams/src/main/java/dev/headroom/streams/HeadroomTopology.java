@@ -1,0 +1,134 @@
+package dev.headroom.streams;
+
+import dev.headroom.schemas.LatencySample;
+import dev.headroom.schemas.LatencySketches;
+import dev.headroom.schemas.LatencyWindow;
+import dev.headroom.schemas.Snapshot;
+import dev.headroom.schemas.Topics;
+import dev.headroom.streams.deltas.CounterState;
+import dev.headroom.streams.deltas.DeltaBatch;
+import dev.headroom.streams.deltas.DeltaProcessor;
+import dev.headroom.streams.internals.JsonStateSerde;
+import dev.headroom.streams.internals.ParseProcessor;
+import dev.headroom.streams.internals.Parsed;
+import dev.headroom.streams.latency.MomentObservations;
+import dev.headroom.streams.latency.Observation;
+import dev.headroom.streams.latency.SketchAggregate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Branched;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.EmitStrategy;
+import org.apache.kafka.streams.kstream.Grouped;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Materialized;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.TimeWindows;
+import org.apache.kafka.streams.kstream.Windowed;
+import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
+import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
+import org.apache.kafka.streams.processor.api.FixedKeyRecord;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * Headroom's streams topology, a pure function of its settings:
+ * snapshots → deltas → latency observations ← exact samples → 1-minute sketches → closed windows.
+ */
+public final class HeadroomTopology {
+  public static final String LATENCY_STORE = "latency-sketches";
+
+  private HeadroomTopology() {}
+
+  public static Topology build(TopologySettings settings) {
+    StreamsBuilder builder = new StreamsBuilder();
+    define(builder, settings);
+    return builder.build();
+  }
+
+  public static void define(StreamsBuilder builder, TopologySettings settings) {
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(DeltaProcessor.STORE),
+        Serdes.String(), new JsonStateSerde<>(CounterState.class)));
+
+    // Snapshots: parse, dead-letter what cannot be read, difference the counters.
+    KStream<String, Parsed<Snapshot>> snapshots = builder
+        .stream(Topics.SNAPSHOTS.name(), Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("snapshots-in"))
+        .processValues(() -> new ParseProcessor<>(Topics.SNAPSHOT_SERDE), Named.as("snapshots-parse"));
+    KStream<String, Snapshot> validSnapshots = validOrDeadLetter(snapshots, "snapshots");
+    KStream<String, DeltaBatch> batches = validSnapshots
+        .processValues(DeltaProcessor::new, Named.as("deltas"), DeltaProcessor.STORE);
+    batches.flatMapValues(DeltaBatch::deltas, Named.as("deltas-flatten"))
+        .to(Topics.DELTAS.name(), Produced.with(Topics.DELTAS.keySerde(), Topics.DELTAS.valueSerde()).withName("deltas-out"));
+
+    // Latency observations: moment estimates from statement deltas, exact samples as they come.
+    MomentObservations moments = new MomentObservations(settings.topStatements());
+    KStream<String, Observation> fromDeltas = batches.flatMap((k, batch) -> moments.from(batch), Named.as("moments"));
+    KStream<String, Parsed<LatencySample>> samples = builder
+        .stream(Topics.LATENCY.name(), Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("latency-in"))
+        .processValues(() -> new ParseProcessor<>(Topics.LATENCY_SAMPLE_SERDE), Named.as("latency-parse"));
+    KStream<String, Observation> exact = validOrDeadLetter(samples, "latency")
+        .map((k, s) -> {
+          Observation o = Observation.exact(s.instanceId(), s.scope(), s.valueMs(), s.weight());
+          return KeyValue.pair(o.key(), o);
+        }, Named.as("exact"));
+
+    // One sketch per (instance|scope, minute), emitted once when the window closes.
+    fromDeltas.merge(exact, Named.as("observations"))
+        .groupByKey(Grouped.with("observations", Serdes.String(), new JsonStateSerde<>(Observation.class)))
+        .windowedBy(TimeWindows.ofSizeAndGrace(settings.latencyWindow(), settings.latencyGrace()))
+        .emitStrategy(EmitStrategy.onWindowClose())
+        .aggregate(SketchAggregate::new, (key, observation, agg) -> agg.add(observation),
+            Named.as("latency-sketch"),
+            Materialized.<String, SketchAggregate, org.apache.kafka.streams.state.WindowStore<org.apache.kafka.common.utils.Bytes, byte[]>>as(LATENCY_STORE)
+                .withKeySerde(Serdes.String())
+                .withValueSerde(new SketchAggregate.AggregateSerde()))
+        .toStream(Named.as("latency-closed"))
+        .map((windowed, agg) -> KeyValue.pair(windowed.key(), toWindow(windowed, agg, settings.latencyWindow())),
+            Named.as("latency-window"))
+        .processValues(AtWindowEnd::new, Named.as("latency-timestamp"))
+        .to(Topics.LATENCY_WINDOWS.name(),
+            Produced.with(Topics.LATENCY_WINDOWS.keySerde(), Topics.LATENCY_WINDOWS.valueSerde()).withName("latency-out"));
+  }
+
+  private static <T> KStream<String, T> validOrDeadLetter(KStream<String, Parsed<T>> parsed, String name) {
+    Map<String, KStream<String, Parsed<T>>> branches = parsed.split(Named.as(name + "-"))
+        .branch((k, v) -> v.ok(), Branched.as("valid"))
+        .defaultBranch(Branched.as("invalid"));
+    branches.get(name + "-invalid")
+        .mapValues(Parsed::deadLetter, Named.as(name + "-deadletter"))
+        .to(Topics.DEADLETTER.name(), Produced.with(Topics.DEADLETTER.keySerde(), Topics.DEADLETTER.valueSerde())
+            .withName(name + "-deadletter-out"));
+    return branches.get(name + "-valid").mapValues(Parsed::value, Named.as(name + "-value"));
+  }
+
+  static LatencyWindow toWindow(Windowed<String> windowed, SketchAggregate agg, Duration size) {
+    String key = windowed.key();
+    int bar = key.indexOf('|');
+    var sketch = agg.sketch();
+    double[] q = sketch.isEmpty() ? new double[3] : sketch.getValuesAtQuantiles(new double[] {0.5, 0.95, 0.99});
+    return new LatencyWindow(LatencyWindow.SCHEMA, key.substring(0, bar), key.substring(bar + 1), size.toString(),
+        Instant.ofEpochMilli(windowed.window().start()), Instant.ofEpochMilli(windowed.window().end()),
+        Math.round(sketch.getCount()), q[0], q[1], q[2], agg.maxMs(), agg.method(), LatencySketches.toBase64(sketch));
+  }
+
+  /** The contract: a window's record timestamp is its end. */
+  private static final class AtWindowEnd implements FixedKeyProcessor<String, LatencyWindow, LatencyWindow> {
+    private FixedKeyProcessorContext<String, LatencyWindow> context;
+
+    @Override
+    public void init(FixedKeyProcessorContext<String, LatencyWindow> context) {
+      this.context = context;
+    }
+
+    @Override
+    public void process(FixedKeyRecord<String, LatencyWindow> record) {
+      context.forward(record.withTimestamp(record.value().windowEnd().toEpochMilli()));
+    }
+  }
+
+}

@@ -1,0 +1,71 @@
+package dev.headroom.streams.deltas;
+
+import dev.headroom.schemas.Delta;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Interval deltas of one object from two consecutive cumulative readings. Pure: the processor
+ * owns the state. A reset (the postmaster restarted, the statistics were reset, or any counter
+ * went down) never yields a negative delta: the new reading is what accrued since the reset.
+ */
+public final class DeltaCalculator {
+  /** An interval longer than this many collection intervals is flagged as a gap. */
+  public static final double GAP_FACTOR = 2.5;
+
+  private DeltaCalculator() {}
+
+  public enum Verdict { FIRST, DELTA, STALE }
+
+  public record Result(Verdict verdict, Optional<Delta> delta) {}
+
+  public static Result compute(String instanceId, String section, String object, Map<String, String> labels,
+      CounterState previous, CounterState current, long expectedIntervalMs) {
+    if (previous == null) {
+      return new Result(Verdict.FIRST, Optional.empty());
+    }
+    if (!current.capturedAt().isAfter(previous.capturedAt())) {
+      // A duplicate or a reading older than what we already have (spool replay, redelivery).
+      return new Result(Verdict.STALE, Optional.empty());
+    }
+    boolean reset = !Objects.equals(previous.postmasterStart(), current.postmasterStart())
+        || !Objects.equals(previous.statsReset(), current.statsReset())
+        || !Objects.equals(previous.resetMarker(), current.resetMarker());
+    if (!reset) {
+      for (Map.Entry<String, Double> e : current.counters().entrySet()) {
+        Double before = previous.counters().get(e.getKey());
+        if (before != null && e.getValue() < before && !Sections.DERIVED.contains(e.getKey())) {
+          reset = true;
+          break;
+        }
+      }
+    }
+    long intervalMs = Duration.between(previous.capturedAt(), current.capturedAt()).toMillis();
+    double seconds = intervalMs / 1000.0;
+    Map<String, Double> deltas = new LinkedHashMap<>();
+    Map<String, Double> rates = new LinkedHashMap<>();
+    for (Map.Entry<String, Double> e : current.counters().entrySet()) {
+      Double before = previous.counters().get(e.getKey());
+      double delta;
+      if (reset) {
+        delta = e.getValue();
+      } else if (before == null) {
+        continue; // a counter that appeared (e.g. after an extension upgrade) has no baseline yet
+      } else {
+        delta = e.getValue() - before;
+      }
+      // Float counters (times) can differ by rounding noise; a delta is never negative.
+      delta = Math.max(0.0, delta);
+      deltas.put(e.getKey(), delta);
+      rates.put(e.getKey(), seconds > 0 ? delta / seconds : 0.0);
+    }
+    boolean gap = expectedIntervalMs > 0 && intervalMs > GAP_FACTOR * expectedIntervalMs;
+    Instant previousAt = previous.capturedAt();
+    return new Result(Verdict.DELTA, Optional.of(new Delta(Delta.SCHEMA, instanceId, section, object,
+        current.capturedAt(), previousAt, intervalMs, reset, gap, labels, deltas, rates)));
+  }
+}

@@ -1,0 +1,124 @@
+package dev.headroom.streams.deltas;
+
+import dev.headroom.schemas.Delta;
+import dev.headroom.schemas.Snapshot;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.metrics.Sensor;
+import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
+import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
+import org.apache.kafka.streams.processor.api.FixedKeyRecord;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * Turns snapshot sections into interval deltas per (instance, section, object). The store
+ * holds the last reading of each object; the input is keyed by instance, so one instance's
+ * objects live in one task.
+ */
+public final class DeltaProcessor implements FixedKeyProcessor<String, Snapshot, DeltaBatch> {
+  public static final String STORE = "delta-counters";
+
+  private FixedKeyProcessorContext<String, DeltaBatch> context;
+  private KeyValueStore<String, CounterState> store;
+  private Sensor stale;
+  private Sensor first;
+
+  @Override
+  public void init(FixedKeyProcessorContext<String, DeltaBatch> context) {
+    this.context = context;
+    this.store = context.getStateStore(STORE);
+    String thread = Thread.currentThread().getName();
+    this.stale = context.metrics().addRateTotalSensor("headroom", "deltas", "stale-readings",
+        Sensor.RecordingLevel.INFO, "thread-id", thread, "task-id", context.taskId().toString());
+    this.first = context.metrics().addRateTotalSensor("headroom", "deltas", "first-readings",
+        Sensor.RecordingLevel.INFO, "thread-id", thread, "task-id", context.taskId().toString());
+  }
+
+  @Override
+  public void process(FixedKeyRecord<String, Snapshot> record) {
+    Snapshot snapshot = record.value();
+    Sections.Section section = Sections.BY_NAME.get(snapshot.section());
+    if (section == null) {
+      return;
+    }
+    List<Delta> out = new ArrayList<>();
+    for (Map<String, Object> row : snapshot.rows()) {
+      String object = identity(section, row);
+      String key = snapshot.instanceId() + "|" + section.name() + "|" + object;
+      CounterState current = reading(snapshot, section, row);
+      DeltaCalculator.Result result = DeltaCalculator.compute(snapshot.instanceId(), section.name(), object,
+          labels(section, row), store.get(key), current, snapshot.intervalMs());
+      switch (result.verdict()) {
+        case STALE -> stale.record();
+        case FIRST -> {
+          first.record();
+          store.put(key, current);
+        }
+        case DELTA -> {
+          out.add(result.delta().orElseThrow());
+          store.put(key, current);
+        }
+      }
+    }
+    if (!out.isEmpty()) {
+      context.forward(record.withValue(new DeltaBatch(snapshot.instanceId(), section.name(), out)));
+    }
+  }
+
+  static String identity(Sections.Section section, Map<String, Object> row) {
+    StringBuilder sb = new StringBuilder();
+    for (String field : section.identity()) {
+      if (sb.length() > 0) {
+        sb.append('|');
+      }
+      sb.append(row.get(field));
+    }
+    return sb.toString();
+  }
+
+  static Map<String, String> labels(Sections.Section section, Map<String, Object> row) {
+    Map<String, String> labels = new LinkedHashMap<>();
+    for (String field : section.identity()) {
+      Object value = row.get(field);
+      if (value != null) {
+        labels.put(field, value.toString());
+      }
+    }
+    return labels;
+  }
+
+  static CounterState reading(Snapshot snapshot, Sections.Section section, Map<String, Object> row) {
+    Map<String, Double> counters = new LinkedHashMap<>();
+    for (String counter : section.counters()) {
+      Object value = row.get(counter);
+      if (value instanceof Number n) {
+        counters.put(counter, n.doubleValue());
+      }
+    }
+    if (section == Sections.STATEMENTS) {
+      Double calls = number(row.get("calls"));
+      Double mean = number(row.get("mean_exec_time_ms"));
+      Double stddev = number(row.get("stddev_exec_time_ms"));
+      if (calls != null && mean != null && stddev != null) {
+        // pg_stat_statements keeps the population variance: Σx² = n·(σ² + μ²).
+        counters.put(Sections.EXEC_TIME_SQ_SUM, calls * (stddev * stddev + mean * mean));
+      }
+    }
+    String marker = null;
+    for (String field : Sections.RESET_MARKERS) {
+      Object value = row.get(field);
+      if (value != null) {
+        marker = (marker == null ? "" : marker + "|") + field + "=" + value;
+      }
+    }
+    Instant postmasterStart = snapshot.postmasterStart();
+    return new CounterState(snapshot.capturedAt(), postmasterStart, snapshot.statsReset(), marker, counters);
+  }
+
+  private static Double number(Object value) {
+    return value instanceof Number n ? n.doubleValue() : null;
+  }
+}

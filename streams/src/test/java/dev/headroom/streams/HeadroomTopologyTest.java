@@ -1,0 +1,257 @@
+package dev.headroom.streams;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import com.datadoghq.sketch.ddsketch.DDSketch;
+import dev.headroom.schemas.DeadLetter;
+import dev.headroom.schemas.Delta;
+import dev.headroom.schemas.LatencySample;
+import dev.headroom.schemas.LatencySketches;
+import dev.headroom.schemas.LatencyWindow;
+import dev.headroom.schemas.SchemaValidator;
+import dev.headroom.schemas.Snapshot;
+import dev.headroom.schemas.Topics;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class HeadroomTopologyTest {
+  static final String INSTANCE = "prod-eu/orders-1";
+  static final Instant T0 = Instant.parse("2026-11-22T10:00:00Z");
+  static final Instant START = Instant.parse("2026-11-22T09:00:00Z");
+
+  TopologyTestDriver driver;
+  TestInputTopic<String, byte[]> snapshots;
+  TestInputTopic<String, byte[]> samples;
+  TestOutputTopic<String, Delta> deltas;
+  TestOutputTopic<String, LatencyWindow> windows;
+  TestOutputTopic<String, DeadLetter> deadLetters;
+
+  @BeforeEach
+  void setUp() {
+    Properties props = new Properties();
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, "topology-test");
+    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+    TopologySettings settings = new TopologySettings(Duration.ofMinutes(1), Duration.ofSeconds(10), 50);
+    driver = new TopologyTestDriver(HeadroomTopology.build(settings), props);
+    snapshots = driver.createInputTopic(Topics.SNAPSHOTS.name(), new StringSerializer(), new ByteArraySerializer());
+    samples = driver.createInputTopic(Topics.LATENCY.name(), new StringSerializer(), new ByteArraySerializer());
+    deltas = driver.createOutputTopic(Topics.DELTAS.name(), new StringDeserializer(), Topics.DELTA_SERDE.deserializer());
+    windows = driver.createOutputTopic(Topics.LATENCY_WINDOWS.name(), new StringDeserializer(),
+        Topics.LATENCY_WINDOW_SERDE.deserializer());
+    deadLetters = driver.createOutputTopic(Topics.DEADLETTER.name(), new StringDeserializer(),
+        Topics.DEAD_LETTER_SERDE.deserializer());
+  }
+
+  @AfterEach
+  void tearDown() {
+    driver.close();
+  }
+
+  static Map<String, Object> statement(long queryid, long calls, double mean, double stddev) {
+    Map<String, Object> row = new LinkedHashMap<>();
+    row.put("queryid", queryid);
+    row.put("datname", "orders");
+    row.put("usename", "app");
+    row.put("toplevel", true);
+    row.put("query", "SELECT pg_sleep($1)");
+    row.put("calls", calls);
+    row.put("total_exec_time_ms", calls * mean);
+    row.put("mean_exec_time_ms", mean);
+    row.put("stddev_exec_time_ms", stddev);
+    row.put("rows", calls);
+    return row;
+  }
+
+  static Snapshot snapshot(Instant at, Instant postmasterStart, List<Map<String, Object>> rows) {
+    return new Snapshot(Snapshot.SCHEMA, "s-" + at.toEpochMilli(), new Snapshot.InstanceInfo(INSTANCE, "prod-eu",
+        "primary", "7301", 170005, Map.of()), new Snapshot.AgentInfo("a", "0.1.0"), at, 10_000, postmasterStart, null,
+        "statements", 0, 1, rows);
+  }
+
+  void pipe(Snapshot s) {
+    snapshots.pipeInput(INSTANCE, Topics.SNAPSHOT_SERDE.write(s), s.capturedAt());
+  }
+
+  @Test
+  void shouldEmitNoDeltaOnFirstSightThenExactDeltasAndRates() {
+    pipe(snapshot(T0, START, List.of(statement(7, 10, 50.0, 0.0))));
+    assertThat(deltas.isEmpty()).isTrue();
+
+    pipe(snapshot(T0.plusSeconds(10), START, List.of(statement(7, 30, 40.0, 0.0))));
+    List<TestRecord<String, Delta>> out = deltas.readRecordsToList();
+    assertThat(out).hasSize(1);
+    Delta d = out.get(0).value();
+    assertThat(out.get(0).key()).isEqualTo(INSTANCE);
+    assertThat(d.object()).isEqualTo("orders|app|true|7");
+    assertThat(d.intervalMs()).isEqualTo(10_000);
+    assertThat(d.reset()).isFalse();
+    assertThat(d.gap()).isFalse();
+    assertThat(d.delta("calls")).isEqualTo(20.0);
+    assertThat(d.delta("total_exec_time_ms")).isEqualTo(1200.0 - 500.0);
+    assertThat(d.rates().get("calls")).isEqualTo(2.0);
+    assertThat(d.labels()).containsEntry("queryid", "7").containsEntry("datname", "orders");
+    assertThat(SchemaValidator.violations(Topics.DELTA_SERDE.write(d))).isEmpty();
+  }
+
+  @Test
+  void shouldTreatACounterThatWentDownAsAResetNeverANegativeDelta() {
+    pipe(snapshot(T0, START, List.of(statement(7, 100, 50.0, 0.0))));
+    pipe(snapshot(T0.plusSeconds(10), START, List.of(statement(7, 4, 50.0, 0.0))));
+    Delta d = deltas.readValue();
+    assertThat(d.reset()).isTrue();
+    assertThat(d.delta("calls")).isEqualTo(4.0);
+    assertThat(d.delta("total_exec_time_ms")).isEqualTo(200.0);
+  }
+
+  @Test
+  void shouldTreatAPostmasterRestartAsAReset() {
+    pipe(snapshot(T0, START, List.of(statement(7, 10, 50.0, 0.0))));
+    pipe(snapshot(T0.plusSeconds(10), T0.plusSeconds(5), List.of(statement(7, 12, 50.0, 0.0))));
+    Delta d = deltas.readValue();
+    assertThat(d.reset()).isTrue();
+    assertThat(d.delta("calls")).isEqualTo(12.0);
+  }
+
+  @Test
+  void shouldDropDuplicateAndOutOfOrderSnapshotsAndFlagGaps() {
+    pipe(snapshot(T0, START, List.of(statement(7, 10, 50.0, 0.0))));
+    pipe(snapshot(T0.plusSeconds(10), START, List.of(statement(7, 20, 50.0, 0.0))));
+    pipe(snapshot(T0.plusSeconds(10), START, List.of(statement(7, 20, 50.0, 0.0))));
+    pipe(snapshot(T0.plusSeconds(5), START, List.of(statement(7, 15, 50.0, 0.0))));
+    assertThat(deltas.readValuesToList()).hasSize(1);
+
+    pipe(snapshot(T0.plusSeconds(60), START, List.of(statement(7, 25, 50.0, 0.0))));
+    Delta gap = deltas.readValue();
+    assertThat(gap.gap()).isTrue();
+    assertThat(gap.intervalMs()).isEqualTo(50_000);
+    assertThat(gap.delta("calls")).isEqualTo(5.0);
+  }
+
+  @Test
+  void shouldEmitEachLatencyWindowOnceWhenItClosesWithTheKnownLatency() {
+    // 10 calls of a 50 ms statement every 10 s, a fast one beside it.
+    for (int i = 0; i <= 5; i++) {
+      pipe(snapshot(T0.plusSeconds(10L * i), START,
+          List.of(statement(7, 10L * i, 50.0, 0.0), statement(8, 100L * i, 0.2, 0.05))));
+    }
+    assertThat(windows.isEmpty()).as("the window [10:00, 10:01) is open until 10:01:10").isTrue();
+    pipe(snapshot(T0.plusSeconds(65), START,
+        List.of(statement(7, 55, 50.0, 0.0), statement(8, 550, 0.2, 0.05))));
+    assertThat(windows.isEmpty()).as("still within the grace").isTrue();
+    pipe(snapshot(T0.plusSeconds(75), START,
+        List.of(statement(7, 60, 50.0, 0.0), statement(8, 600, 0.2, 0.05))));
+
+    Map<String, TestRecord<String, LatencyWindow>> byKey = new LinkedHashMap<>();
+    windows.readRecordsToList().forEach(r -> byKey.merge(r.key(), r, (a, b) -> {
+      throw new AssertionError("window emitted twice for " + r.key());
+    }));
+    assertThat(byKey.keySet()).containsExactlyInAnyOrder(INSTANCE + "|instance", INSTANCE + "|query:7",
+        INSTANCE + "|query:8");
+
+    TestRecord<String, LatencyWindow> slowRecord = byKey.get(INSTANCE + "|query:7");
+    LatencyWindow slow = slowRecord.value();
+    assertThat(slowRecord.timestamp()).isEqualTo(T0.plusSeconds(60).toEpochMilli());
+    assertThat(slow.window()).isEqualTo("PT1M");
+    assertThat(slow.windowStart()).isEqualTo(T0);
+    assertThat(slow.windowEnd()).isEqualTo(T0.plusSeconds(60));
+    assertThat(slow.count()).isEqualTo(50);
+    assertThat(slow.method()).isEqualTo("moment");
+    assertThat(slow.p95Ms()).isCloseTo(50.0, within(0.5));
+
+    LatencyWindow instance = byKey.get(INSTANCE + "|instance").value();
+    // 50 slow calls among 550: the median is fast, p95 is the slow statement
+    assertThat(instance.count()).isEqualTo(50 + 500);
+    assertThat(instance.p50Ms()).isLessThan(1.0);
+    assertThat(instance.p95Ms()).isCloseTo(50.0, within(0.5));
+    assertThat(SchemaValidator.violations(Topics.LATENCY_WINDOW_SERDE.write(instance))).isEmpty();
+    DDSketch merged = LatencySketches.fromBase64(instance.sketch());
+    assertThat(merged.getCount()).isCloseTo(550.0, within(1e-6));
+
+    pipe(snapshot(T0.plusSeconds(85), START,
+        List.of(statement(7, 65, 50.0, 0.0), statement(8, 650, 0.2, 0.05))));
+    assertThat(windows.isEmpty()).as("a closed window is never emitted again").isTrue();
+  }
+
+  @Test
+  void shouldCountLateSamplesWithinGraceAndDropThemAfter() {
+    samples.pipeInput(INSTANCE, sample(T0.plusSeconds(30), 10.0), T0.plusSeconds(30));
+    samples.pipeInput(INSTANCE, sample(T0.plusSeconds(65), 1.0), T0.plusSeconds(65));
+    // late, but within the 10 s grace of [10:00, 10:01)
+    samples.pipeInput(INSTANCE, sample(T0.plusSeconds(50), 20.0), T0.plusSeconds(50));
+    samples.pipeInput(INSTANCE, sample(T0.plusSeconds(71), 1.0), T0.plusSeconds(71));
+    // too late: the window closed at 10:01:10
+    samples.pipeInput(INSTANCE, sample(T0.plusSeconds(40), 999.0), T0.plusSeconds(40));
+
+    List<LatencyWindow> out = windows.readValuesToList();
+    assertThat(out).hasSize(1);
+    LatencyWindow w = out.get(0);
+    assertThat(w.scope()).isEqualTo("app:checkout");
+    assertThat(w.method()).isEqualTo("exact");
+    assertThat(w.count()).isEqualTo(2);
+    assertThat(w.maxMs()).isEqualTo(20.0);
+  }
+
+  @Test
+  void shouldKeepExactSampleQuantilesWithinOnePercentOnHeavyTailedData() {
+    Random random = new Random(42);
+    double[] values = new double[20_000];
+    for (int i = 0; i < values.length; i++) {
+      // log-normal body with a Pareto tail: 5 % of calls are 10-1000x slower
+      values[i] = random.nextDouble() < 0.95 ? Math.exp(1.0 + 0.8 * random.nextGaussian())
+          : 30.0 / Math.pow(random.nextDouble(), 1.5);
+      samples.pipeInput(INSTANCE, sample(T0.plusMillis(i), values[i]), T0.plusMillis(i));
+    }
+    samples.pipeInput(INSTANCE, sample(T0.plusSeconds(120), 1.0), T0.plusSeconds(120));
+    LatencyWindow w = windows.readValuesToList().get(0);
+    Arrays.sort(values);
+    assertThat(w.count()).isEqualTo(values.length);
+    assertThat(w.p95Ms()).isCloseTo(exactQuantile(values, 0.95), within(0.01 * exactQuantile(values, 0.95)));
+    assertThat(w.p99Ms()).isCloseTo(exactQuantile(values, 0.99), within(0.01 * exactQuantile(values, 0.99)));
+    assertThat(w.maxMs()).isEqualTo(values[values.length - 1]);
+  }
+
+  @Test
+  void shouldDeadLetterUnreadableInputAndGoOn() {
+    snapshots.pipeInput(INSTANCE, "{\"schema\":\"headroom.snapshot/1\",\"rows\":".getBytes(StandardCharsets.UTF_8),
+        T0);
+    pipe(snapshot(T0, START, List.of(statement(7, 10, 50.0, 0.0))));
+    pipe(snapshot(T0.plusSeconds(10), START, List.of(statement(7, 20, 50.0, 0.0))));
+
+    DeadLetter letter = deadLetters.readValue();
+    assertThat(letter.sourceTopic()).isEqualTo(Topics.SNAPSHOTS.name());
+    assertThat(letter.offset()).isEqualTo(0);
+    assertThat(letter.key()).isEqualTo(INSTANCE);
+    assertThat(letter.error()).contains("not a valid headroom.snapshot/1");
+    assertThat(letter.payload()).startsWith("{\"schema\"");
+    assertThat(deltas.readValuesToList()).hasSize(1);
+  }
+
+  static double exactQuantile(double[] sorted, double q) {
+    // the lower quantile by rank, as DDSketch defines it
+    return sorted[(int) Math.floor(q * (sorted.length - 1))];
+  }
+
+  static byte[] sample(Instant at, double valueMs) {
+    return Topics.LATENCY_SAMPLE_SERDE.write(
+        new LatencySample(LatencySample.SCHEMA, INSTANCE, at, "app:checkout", "cdc", valueMs, 1.0));
+  }
+}
