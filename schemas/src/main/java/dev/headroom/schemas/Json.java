@@ -37,6 +37,15 @@ public final class Json {
     return TIME.format(instant);
   }
 
+  /** Encoded size of a value, for splitting large sections into parts of bounded size. */
+  public static int encodedSize(Object value) {
+    try {
+      return MAPPER.writeValueAsBytes(value).length;
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("cannot encode " + value.getClass().getSimpleName() + ": " + e.getOriginalMessage(), e);
+    }
+  }
+
   private static ObjectMapper build() {
     SimpleModule times = new SimpleModule("headroom-times");
     times.addSerializer(Instant.class, new JsonSerializer<>() {

@@ -1,0 +1,118 @@
+package dev.headroom.collector;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.Map;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigDef.ValidString;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.config.types.Password;
+
+/** Every setting of the collector agent, with its default, documentation and validation. */
+public final class CollectorConfig extends AbstractConfig {
+  public static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
+  public static final String INSTANCE_ID = "instance.id";
+  public static final String INSTANCE_CLUSTER = "instance.cluster";
+  public static final String AGENT_ID = "agent.id";
+  public static final String TARGET_URL = "target.url";
+  public static final String TARGET_USER = "target.user";
+  public static final String TARGET_PASSWORD = "target.password";
+  public static final String TARGET_PASSWORD_ENV = "HEADROOM_TARGET_PASSWORD";
+  public static final String INTERVAL_MS = "interval.ms";
+  public static final String STATEMENT_TIMEOUT_MS = "statement.timeout.ms";
+  public static final String LOCK_TIMEOUT_MS = "lock.timeout.ms";
+  public static final String STATEMENTS_MAX = "statements.max";
+  public static final String QUERY_MAX_LENGTH = "query.max.length";
+  public static final String QUERY_TEXT = "query.text";
+  public static final String MESSAGE_MAX_BYTES = "message.max.bytes";
+  public static final String TOPICS_PARTITIONS = "topics.partitions";
+  public static final String TOPICS_REPLICATION_FACTOR = "topics.replication.factor";
+  /** Settings under this prefix go to the Kafka producer and admin client as they are (TLS, SASL). */
+  public static final String KAFKA_PREFIX = "kafka.";
+
+  public static final ConfigDef CONFIG_DEF = new ConfigDef()
+      .define(BOOTSTRAP_SERVERS, Type.STRING, "127.0.0.1:9092", new ConfigDef.NonEmptyString(), Importance.HIGH,
+          "Kafka bootstrap servers the snapshots are published to.")
+      .define(INSTANCE_ID, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(), Importance.HIGH,
+          "Stable id of the monitored instance, e.g. prod-eu/orders-1. It is the record key of every message about it.")
+      .define(INSTANCE_CLUSTER, Type.STRING, "", Importance.LOW, "Cluster the instance belongs to (a label).")
+      .define(AGENT_ID, Type.STRING, defaultAgentId(), Importance.LOW, "Id of this agent; defaults to the host name.")
+      .define(TARGET_URL, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new JdbcUrl(), Importance.HIGH,
+          "JDBC URL of the monitored PostgreSQL instance, e.g. jdbc:postgresql://db1:5432/postgres. "
+              + "Connect to the database where pg_stat_statements is installed.")
+      .define(TARGET_USER, Type.STRING, "", Importance.HIGH,
+          "Role to connect as (a member of pg_monitor is enough); empty takes the user in the URL.")
+      .define(TARGET_PASSWORD, Type.PASSWORD, "", Importance.HIGH,
+          "Password of the role; empty takes the environment variable " + TARGET_PASSWORD_ENV
+              + ", then the URL or ~/.pgpass. Never logged.")
+      .define(INTERVAL_MS, Type.LONG, 60_000L, Range.atLeast(1_000), Importance.HIGH,
+          "Time between snapshots. A snapshot still running when the next is due makes that one be skipped and counted.")
+      .define(STATEMENT_TIMEOUT_MS, Type.LONG, 5_000L, Range.between(100, 600_000), Importance.MEDIUM,
+          "statement_timeout of the snapshot transaction on the monitored instance.")
+      .define(LOCK_TIMEOUT_MS, Type.LONG, 1_000L, Range.between(10, 600_000), Importance.MEDIUM,
+          "lock_timeout of the snapshot transaction on the monitored instance.")
+      .define(STATEMENTS_MAX, Type.INT, 1_000, Range.between(1, 100_000), Importance.MEDIUM,
+          "Only the top N statements by total execution time are published; the section says whether more existed.")
+      .define(QUERY_MAX_LENGTH, Type.INT, 4_096, Range.between(0, 1_000_000), Importance.MEDIUM,
+          "Query texts are truncated to this many characters on the server, before they are read.")
+      .define(QUERY_TEXT, Type.STRING, "full", ValidString.in("full", "omit"), Importance.MEDIUM,
+          "Whether normalized query texts are published (full) or left out (omit).")
+      .define(MESSAGE_MAX_BYTES, Type.INT, 900_000, Range.between(10_000, 50_000_000), Importance.LOW,
+          "Sections larger than this are split into parts of at most this many bytes.")
+      .define(TOPICS_PARTITIONS, Type.INT, 6, Range.atLeast(1), Importance.LOW,
+          "Partitions of the topics this agent creates when they are missing.")
+      .define(TOPICS_REPLICATION_FACTOR, Type.SHORT, (short) -1, Importance.LOW,
+          "Replication factor of the topics this agent creates; -1 takes the broker's default.");
+
+  public CollectorConfig(Map<?, ?> props) {
+    super(CONFIG_DEF, props, false);
+    short rf = getShort(TOPICS_REPLICATION_FACTOR);
+    if (rf == 0 || rf < -1) {
+      throw new ConfigException(TOPICS_REPLICATION_FACTOR, rf, "must be -1 (broker default) or at least 1");
+    }
+  }
+
+  /** The password from the setting, else from the environment; null when neither is set. */
+  public String password() {
+    Password configured = getPassword(TARGET_PASSWORD);
+    if (configured != null && !configured.value().isEmpty()) {
+      return configured.value();
+    }
+    String env = System.getenv(TARGET_PASSWORD_ENV);
+    return env == null || env.isEmpty() ? null : env;
+  }
+
+  public Map<String, Object> kafkaClientConfig() {
+    Map<String, Object> config = new java.util.HashMap<>(originalsWithPrefix(KAFKA_PREFIX));
+    config.put("bootstrap.servers", getString(BOOTSTRAP_SERVERS));
+    return config;
+  }
+
+  private static String defaultAgentId() {
+    try {
+      return InetAddress.getLocalHost().getHostName();
+    } catch (UnknownHostException e) {
+      return "unknown-host";
+    }
+  }
+
+  /** Accepts PostgreSQL JDBC URLs only. */
+  static final class JdbcUrl implements ConfigDef.Validator {
+    @Override
+    public void ensureValid(String name, Object value) {
+      if (value == null || !value.toString().startsWith("jdbc:postgresql:")) {
+        throw new ConfigException(name, value == null ? null : dev.headroom.schemas.JdbcUrls.redact(value.toString()),
+            "must be a PostgreSQL JDBC URL starting with jdbc:postgresql:");
+      }
+    }
+
+    @Override
+    public String toString() {
+      return "jdbc:postgresql://host:port/database";
+    }
+  }
+}
