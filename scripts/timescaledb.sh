@@ -182,11 +182,13 @@ pg_ids() {
 }
 
 # Run a command inside the root as its postgres user with a clean environment.
+# fd 9 (the lock) is closed: a server started from here would otherwise inherit
+# it and hold the lock for its whole life, blocking every later invocation.
 as_postgres() {
     pg_ids
     chroot --userspec="$PG_UID:$PG_GID" "$ROOT" \
         env -i HOME=/var/lib/postgresql PATH="$PG_BIN:/usr/bin:/bin" LANG=C.UTF-8 \
-        PGHOST="$SOCKET_DIR" PGPORT="$PORT" PGUSER=postgres "$@"
+        PGHOST="$SOCKET_DIR" PGPORT="$PORT" PGUSER=postgres "$@" 9>&-
 }
 
 is_running() {
