@@ -2,7 +2,6 @@ package dev.headroom.testkit;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -80,7 +79,12 @@ public final class TimescaleFixture {
   private static TimescaleFixture local() {
     Path script = RepositoryRoot.find().resolve("scripts/timescaledb.sh");
     long start = System.nanoTime();
+    boolean wasRunning = exitCode(script, "status") == 0;
     run(script, "start");
+    if (!wasRunning) {
+      // Leave the machine as we found it: stop what this JVM started.
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> exitCode(script, "stop"), "timescale-fixture-stop"));
+    }
     String url = run(script, "url").trim();
     // jdbc:postgresql://127.0.0.1:55433/headroom?user=postgres
     String hostPort = url.substring("jdbc:postgresql://".length(), url.indexOf('/', "jdbc:postgresql://".length()));
@@ -88,6 +92,19 @@ public final class TimescaleFixture {
     LOG.info("TimescaleDB fixture: local server at {} ready in {} ms", hostPort, (System.nanoTime() - start) / 1_000_000);
     return new TimescaleFixture(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)),
         "postgres", "");
+  }
+
+  private static int exitCode(Path script, String command) {
+    try {
+      Process p = new ProcessBuilder("bash", script.toString(), command).redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      return p.waitFor(60, TimeUnit.SECONDS) ? p.exitValue() : -1;
+    } catch (IOException e) {
+      return -1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return -1;
+    }
   }
 
   private static String run(Path script, String command) {

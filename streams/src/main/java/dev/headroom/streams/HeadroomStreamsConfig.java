@@ -1,0 +1,92 @@
+package dev.headroom.streams;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigDef.ValidString;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.streams.StreamsConfig;
+
+/** Every setting of the streams app, with its default, documentation and validation. */
+public final class HeadroomStreamsConfig extends AbstractConfig {
+  public static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
+  public static final String APPLICATION_ID = "application.id";
+  public static final String PROCESSING_GUARANTEE = "processing.guarantee";
+  public static final String STATE_DIR = "state.dir";
+  public static final String NUM_STREAM_THREADS = "num.stream.threads";
+  public static final String COMMIT_INTERVAL_MS = "commit.interval.ms";
+  public static final String LATENCY_GRACE_MS = "latency.grace.ms";
+  public static final String LATENCY_TOP_STATEMENTS = "latency.top.statements";
+  public static final String TOPICS_PARTITIONS = "topics.partitions";
+  public static final String TOPICS_REPLICATION_FACTOR = "topics.replication.factor";
+  /** Settings under this prefix go to Kafka Streams and its clients as they are (TLS, SASL, tuning). */
+  public static final String KAFKA_PREFIX = "kafka.";
+
+  public static final ConfigDef CONFIG_DEF = new ConfigDef()
+      .define(BOOTSTRAP_SERVERS, Type.STRING, "127.0.0.1:9092", new ConfigDef.NonEmptyString(), Importance.HIGH,
+          "Kafka bootstrap servers.")
+      .define(APPLICATION_ID, Type.STRING, "headroom-streams", new ConfigDef.NonEmptyString(), Importance.HIGH,
+          "Kafka Streams application id: run more instances with the same id to spread the fleet.")
+      .define(PROCESSING_GUARANTEE, Type.STRING, StreamsConfig.EXACTLY_ONCE_V2,
+          ValidString.in(StreamsConfig.EXACTLY_ONCE_V2, StreamsConfig.AT_LEAST_ONCE), Importance.MEDIUM,
+          "exactly_once_v2 (default: no result is lost or doubled) or at_least_once.")
+      .define(STATE_DIR, Type.STRING, Path.of(System.getProperty("java.io.tmpdir"), "headroom-streams").toString(),
+          Importance.MEDIUM, "Folder of the local state stores.")
+      .define(NUM_STREAM_THREADS, Type.INT, 1, Range.between(1, 64), Importance.MEDIUM, "Stream threads of this instance.")
+      .define(COMMIT_INTERVAL_MS, Type.LONG, null, Importance.LOW,
+          "How often progress is committed; empty takes Kafka's default for the guarantee (100 ms exactly once).")
+      .define(LATENCY_GRACE_MS, Type.LONG, 30_000L, Range.between(0, 86_400_000), Importance.MEDIUM,
+          "How long a 1-minute latency window waits for late observations before it closes and is emitted.")
+      .define(LATENCY_TOP_STATEMENTS, Type.INT, 50, Range.between(0, 10_000), Importance.MEDIUM,
+          "Per instance and interval, the statements with the most execution time that get a query:<queryid> "
+              + "latency scope of their own; the rest count towards the instance scope only.")
+      .define(TOPICS_PARTITIONS, Type.INT, 6, Range.atLeast(1), Importance.LOW,
+          "Partitions of the output topics created when missing.")
+      .define(TOPICS_REPLICATION_FACTOR, Type.SHORT, (short) -1, Importance.LOW,
+          "Replication factor of the topics created when missing; -1 takes the broker's default.");
+
+  public HeadroomStreamsConfig(Map<?, ?> props) {
+    super(CONFIG_DEF, props, false);
+    short rf = getShort(TOPICS_REPLICATION_FACTOR);
+    if (rf == 0 || rf < -1) {
+      throw new ConfigException(TOPICS_REPLICATION_FACTOR, rf, "must be -1 (broker default) or at least 1");
+    }
+    Long commit = getLong(COMMIT_INTERVAL_MS);
+    if (commit != null && commit < 1) {
+      throw new ConfigException(COMMIT_INTERVAL_MS, commit, "must be at least 1");
+    }
+  }
+
+  public TopologySettings topologySettings() {
+    return new TopologySettings(TopologySettings.ONE_MINUTE, Duration.ofMillis(getLong(LATENCY_GRACE_MS)),
+        getInt(LATENCY_TOP_STATEMENTS));
+  }
+
+  public Map<String, Object> kafkaClientConfig() {
+    Map<String, Object> config = new HashMap<>(originalsWithPrefix(KAFKA_PREFIX));
+    config.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, getString(BOOTSTRAP_SERVERS));
+    return config;
+  }
+
+  public Properties streamsProperties() {
+    Properties props = new Properties();
+    props.putAll(kafkaClientConfig());
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, getString(APPLICATION_ID));
+    props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, getString(PROCESSING_GUARANTEE));
+    props.put(StreamsConfig.STATE_DIR_CONFIG, getString(STATE_DIR));
+    props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, getInt(NUM_STREAM_THREADS));
+    if (getLong(COMMIT_INTERVAL_MS) != null) {
+      props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, getLong(COMMIT_INTERVAL_MS));
+    }
+    short rf = getShort(TOPICS_REPLICATION_FACTOR);
+    props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) rf);
+    return props;
+  }
+}
