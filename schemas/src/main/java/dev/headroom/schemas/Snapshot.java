@@ -8,7 +8,8 @@ import java.util.Objects;
 /**
  * One section (or one part of a large section) of one catalog snapshot of one instance,
  * as published on {@code headroom.snapshots.v1}. Rows keep the catalog's own field names
- * (CONTRACTS.md); their shape depends on {@link #section()}.
+ * (CONTRACTS.md); their shape depends on {@link #section()}. {@code truncated} says the
+ * collector published only part of what the view held (e.g. the top N statements).
  */
 public record Snapshot(
     String schema,
@@ -22,7 +23,8 @@ public record Snapshot(
     String section,
     int part,
     int parts,
-    List<Map<String, Object>> rows)
+    List<Map<String, Object>> rows,
+    boolean truncated)
     implements Message {
 
   public static final String SCHEMA = "headroom.snapshot/1";

@@ -35,7 +35,7 @@ class MessagesTest {
     row.put("wal_bytes", 0);
     return new Snapshot(Snapshot.SCHEMA, "6f1c-1", new Snapshot.InstanceInfo("prod-eu/orders-1", "prod-eu", "primary",
         "7301", 170005, Map.of("env", "prod")), new Snapshot.AgentInfo("host-17", "0.1.0"), T, 60_000,
-        T.minusSeconds(3600), null, "statements", 0, 1, List.of(row));
+        T.minusSeconds(3600), null, "statements", 0, 1, List.of(row), false);
   }
 
   @Test

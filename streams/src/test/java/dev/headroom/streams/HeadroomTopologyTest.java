@@ -84,7 +84,7 @@ class HeadroomTopologyTest {
   static Snapshot snapshot(Instant at, Instant postmasterStart, List<Map<String, Object>> rows) {
     return new Snapshot(Snapshot.SCHEMA, "s-" + at.toEpochMilli(), new Snapshot.InstanceInfo(INSTANCE, "prod-eu",
         "primary", "7301", 170005, Map.of()), new Snapshot.AgentInfo("a", "0.1.0"), at, 10_000, postmasterStart, null,
-        "statements", 0, 1, rows);
+        "statements", 0, 1, rows, false);
   }
 
   void pipe(Snapshot s) {

@@ -35,7 +35,8 @@ public final class SnapshotPublisher {
       for (int i = 0; i < parts.size(); i++) {
         out.add(new Snapshot(Snapshot.SCHEMA, snapshotId, instance, agent, catalog.capturedAt(), intervalMs,
             catalog.postmasterStart(), "statements".equals(section.getKey()) ? catalog.statementsStatsReset() : null,
-            section.getKey(), i, parts.size(), parts.get(i)));
+            section.getKey(), i, parts.size(), parts.get(i),
+            catalog.truncated().getOrDefault(section.getKey(), false)));
       }
     }
     return out;

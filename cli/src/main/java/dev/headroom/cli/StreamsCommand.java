@@ -1,0 +1,51 @@
+package dev.headroom.cli;
+
+import dev.headroom.streams.HeadroomStreams;
+import dev.headroom.streams.HeadroomStreamsConfig;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "streams", mixinStandardHelpOptions = true,
+    description = {"Runs the Kafka Streams app: deltas, latency windows (p50/p95/p99) and dead letters.",
+        "Run more instances with the same application id to spread the fleet."})
+final class StreamsCommand implements Callable<Integer> {
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--config", description = "Properties file with streams settings.")
+  Path config;
+
+  @Option(names = "--set", description = "A setting as key=value (repeatable).")
+  List<String> sets;
+
+  @Option(names = "--bootstrap", description = "Kafka bootstrap servers (bootstrap.servers).")
+  String bootstrap;
+
+  @Option(names = "--application-id", description = "Kafka Streams application id (application.id).")
+  String applicationId;
+
+  @Option(names = "--state-dir", description = "Folder of the local state (state.dir).")
+  String stateDir;
+
+  @Option(names = "--processing-guarantee", description = "exactly_once_v2 or at_least_once (processing.guarantee).")
+  String guarantee;
+
+  @Override
+  public Integer call() throws Exception {
+    Map<String, Object> props = Settings.load(spec, config, sets);
+    Settings.put(props, HeadroomStreamsConfig.BOOTSTRAP_SERVERS, bootstrap);
+    Settings.put(props, HeadroomStreamsConfig.APPLICATION_ID, applicationId);
+    Settings.put(props, HeadroomStreamsConfig.STATE_DIR, stateDir);
+    Settings.put(props, HeadroomStreamsConfig.PROCESSING_GUARANTEE, guarantee);
+    HeadroomStreams app = new HeadroomStreams(new HeadroomStreamsConfig(props));
+    Runtime.getRuntime().addShutdownHook(new Thread(app::close, "streams-stop"));
+    app.start();
+    app.awaitTermination();
+    return 0;
+  }
+}
