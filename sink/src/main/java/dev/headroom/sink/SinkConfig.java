@@ -1,0 +1,230 @@
+package dev.headroom.sink;
+
+import dev.headroom.schemas.JdbcUrls;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.config.types.Password;
+
+/** Every setting of the sink, with its default, documentation and validation. */
+public final class SinkConfig extends AbstractConfig {
+  public static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
+  public static final String URL = "url";
+  public static final String USER = "user";
+  public static final String PASSWORD = "password";
+  /** Environment variable read when {@value #PASSWORD} is empty, so the password stays out of files. */
+  public static final String PASSWORD_ENV = "HEADROOM_SINK_PASSWORD";
+  public static final String GROUP_ID = "group.id";
+  public static final String TOPICS_PARTITIONS = "topics.partitions";
+  public static final String TOPICS_REPLICATION_FACTOR = "topics.replication.factor";
+  public static final String BATCH_MAX_RECORDS = "batch.max.records";
+  public static final String POLL_TIMEOUT_MS = "poll.timeout.ms";
+  public static final String RETRY_BACKOFF_INITIAL_MS = "retry.backoff.initial.ms";
+  public static final String RETRY_BACKOFF_MAX_MS = "retry.backoff.max.ms";
+  public static final String TIMESCALEDB_CHUNK_INTERVAL = "timescaledb.chunk.interval";
+  /**
+   * Settings under this prefix go to the Kafka consumer, producer and admin client without it (TLS,
+   * SASL, timeouts), each client getting the ones it knows. A key no client knows, or one the sink
+   * sets itself ({@link #RESERVED_KAFKA_SETTINGS}), is rejected.
+   */
+  public static final String KAFKA_PREFIX = "kafka.";
+  /** Client settings the sink's guarantees depend on; they cannot be overridden with {@value #KAFKA_PREFIX}. */
+  public static final Set<String> RESERVED_KAFKA_SETTINGS = Set.of("bootstrap.servers", "group.id",
+      "enable.auto.commit", "isolation.level", "auto.offset.reset", "max.poll.records", "key.deserializer",
+      "value.deserializer", "key.serializer", "value.serializer", "acks", "enable.idempotence");
+
+  /**
+   * The chunk interval reaches SQL (as a bound {@code interval} parameter), so only this plain
+   * form is accepted: a positive count and one unit.
+   */
+  static final Pattern CHUNK_INTERVAL = Pattern.compile("^[1-9]\\d{0,5} (second|minute|hour|day|week|month)s?$");
+
+  public static final ConfigDef CONFIG_DEF = new ConfigDef()
+      .define(BOOTSTRAP_SERVERS, Type.STRING, "127.0.0.1:9092", new ConfigDef.NonEmptyString(), Importance.HIGH,
+          "Kafka bootstrap servers the result topics are read from.")
+      .define(URL, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new JdbcUrl(), Importance.HIGH,
+          "JDBC URL of the TimescaleDB or plain PostgreSQL database the sink writes, e.g. "
+              + "jdbc:postgresql://tsdb:5432/headroom. The schema is created and migrated with Flyway on start. "
+              + "Logged only with credentials removed.")
+      .define(USER, Type.STRING, "postgres", Importance.HIGH,
+          "Role the sink connects as; it wins over a user in the URL. It needs to create tables (and the "
+              + "timescaledb extension, where available).")
+      .define(PASSWORD, Type.PASSWORD, "", Importance.HIGH,
+          "Password of the role. When empty, the environment variable " + PASSWORD_ENV
+              + " is used; when that is empty too, the URL or ~/.pgpass decides. Never logged.")
+      .define(GROUP_ID, Type.STRING, "headroom-sink", new ConfigDef.NonEmptyString(), Importance.HIGH,
+          "Kafka consumer group. The group's positions are stored in the database (sink_offsets) in the same "
+              + "transaction as the rows; the offsets committed to Kafka are there for lag monitoring only.")
+      .define(TOPICS_PARTITIONS, Type.INT, 6, Range.atLeast(1), Importance.LOW,
+          "Partitions of the dead-letter topic when the sink creates it.")
+      .define(TOPICS_REPLICATION_FACTOR, Type.SHORT, (short) -1, Importance.LOW,
+          "Replication factor of the dead-letter topic when the sink creates it; -1 takes the broker's default.")
+      .define(BATCH_MAX_RECORDS, Type.INT, 5_000, Range.between(1, 1_000_000), Importance.MEDIUM,
+          "Most records read in one poll and written in one database transaction. While the database is "
+              + "unavailable the sink holds exactly one such batch in memory.")
+      .define(POLL_TIMEOUT_MS, Type.LONG, 500L, Range.between(1, 60_000), Importance.LOW,
+          "How long one poll waits for records.")
+      .define(RETRY_BACKOFF_INITIAL_MS, Type.LONG, 500L, Range.between(1, 3_600_000), Importance.MEDIUM,
+          "Wait before the first retry after a failed database write; it doubles with every failure in a row.")
+      .define(RETRY_BACKOFF_MAX_MS, Type.LONG, 30_000L, Range.between(1, 3_600_000), Importance.MEDIUM,
+          "Longest wait between retries of a failed database write. Must not be below "
+              + RETRY_BACKOFF_INITIAL_MS + ".")
+      .define(TIMESCALEDB_CHUNK_INTERVAL, Type.STRING, "1 day", new ChunkInterval(), Importance.LOW,
+          "Chunk interval of the latency_windows hypertable when the database has TimescaleDB, e.g. '1 day' or "
+              + "'12 hours'. A change applies to chunks created afterwards.");
+
+  private final Function<String, String> environment;
+
+  public SinkConfig(Map<?, ?> props) {
+    this(props, System::getenv);
+  }
+
+  /** With the environment as a parameter, so the password fallback can be tested. */
+  SinkConfig(Map<?, ?> props, Function<String, String> environment) {
+    // No logging of the values here: the URL may carry a password.
+    super(CONFIG_DEF, props, false);
+    this.environment = environment;
+    short rf = getShort(TOPICS_REPLICATION_FACTOR);
+    if (rf == 0 || rf < -1) {
+      throw new ConfigException(TOPICS_REPLICATION_FACTOR, rf, "must be -1 (broker default) or at least 1");
+    }
+    if (getLong(RETRY_BACKOFF_MAX_MS) < getLong(RETRY_BACKOFF_INITIAL_MS)) {
+      throw new ConfigException(RETRY_BACKOFF_MAX_MS, getLong(RETRY_BACKOFF_MAX_MS),
+          "must not be below " + RETRY_BACKOFF_INITIAL_MS + " (" + getLong(RETRY_BACKOFF_INITIAL_MS) + ")");
+    }
+    for (String key : originalsWithPrefix(KAFKA_PREFIX).keySet()) {
+      if (RESERVED_KAFKA_SETTINGS.contains(key)) {
+        throw new ConfigException(KAFKA_PREFIX + key, "(hidden)", "set by the sink itself; it cannot be overridden");
+      }
+      if (!ConsumerConfig.configNames().contains(key) && !ProducerConfig.configNames().contains(key)
+          && !AdminClientConfig.configNames().contains(key)) {
+        // The value is not echoed: it may be a secret (sasl.jaas.config, ssl.key.password).
+        throw new ConfigException(KAFKA_PREFIX + key, "(hidden)", "not a Kafka consumer, producer or admin setting");
+      }
+    }
+  }
+
+  public static SinkConfig fromMap(Map<String, ?> props) {
+    return new SinkConfig(props);
+  }
+
+  public String url() {
+    return getString(URL);
+  }
+
+  /** The URL as it may be logged. */
+  public String redactedUrl() {
+    return JdbcUrls.redact(url());
+  }
+
+  public String user() {
+    return getString(USER);
+  }
+
+  /** The password from the setting, else from {@value #PASSWORD_ENV}; empty when neither is set. */
+  public Optional<String> password() {
+    Password configured = getPassword(PASSWORD);
+    if (configured != null && !configured.value().isEmpty()) {
+      return Optional.of(configured.value());
+    }
+    String env = environment.apply(PASSWORD_ENV);
+    return env == null || env.isEmpty() ? Optional.empty() : Optional.of(env);
+  }
+
+  public String groupId() {
+    return getString(GROUP_ID);
+  }
+
+  public int batchMaxRecords() {
+    return getInt(BATCH_MAX_RECORDS);
+  }
+
+  public Duration pollTimeout() {
+    return Duration.ofMillis(getLong(POLL_TIMEOUT_MS));
+  }
+
+  public Duration retryBackoffInitial() {
+    return Duration.ofMillis(getLong(RETRY_BACKOFF_INITIAL_MS));
+  }
+
+  public Duration retryBackoffMax() {
+    return Duration.ofMillis(getLong(RETRY_BACKOFF_MAX_MS));
+  }
+
+  public String chunkInterval() {
+    return getString(TIMESCALEDB_CHUNK_INTERVAL);
+  }
+
+  /** Settings for the consumer: the {@value #KAFKA_PREFIX} ones it knows, and the bootstrap servers. */
+  public Map<String, Object> consumerConfig() {
+    return clientConfig(ConsumerConfig.configNames());
+  }
+
+  /** Settings for the producer: the {@value #KAFKA_PREFIX} ones it knows, and the bootstrap servers. */
+  public Map<String, Object> producerConfig() {
+    return clientConfig(ProducerConfig.configNames());
+  }
+
+  /** Settings for the admin client: the {@value #KAFKA_PREFIX} ones it knows, and the bootstrap servers. */
+  public Map<String, Object> adminConfig() {
+    return clientConfig(AdminClientConfig.configNames());
+  }
+
+  private Map<String, Object> clientConfig(Set<String> known) {
+    // Each client gets only the settings it knows, so none of them warns about the others' settings.
+    Map<String, Object> config = new HashMap<>();
+    originalsWithPrefix(KAFKA_PREFIX).forEach((key, value) -> {
+      if (known.contains(key)) {
+        config.put(key, value);
+      }
+    });
+    config.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, getString(BOOTSTRAP_SERVERS));
+    return config;
+  }
+
+  /** Accepts PostgreSQL JDBC URLs only; a rejected URL is shown redacted. */
+  static final class JdbcUrl implements ConfigDef.Validator {
+    @Override
+    public void ensureValid(String name, Object value) {
+      if (value == null || !value.toString().startsWith("jdbc:postgresql:")) {
+        throw new ConfigException(name, value == null ? null : JdbcUrls.redact(value.toString()),
+            "must be a PostgreSQL JDBC URL starting with jdbc:postgresql:");
+      }
+    }
+
+    @Override
+    public String toString() {
+      return "jdbc:postgresql://host:port/database";
+    }
+  }
+
+  /** A count and a unit, nothing else: see {@link #CHUNK_INTERVAL}. */
+  static final class ChunkInterval implements ConfigDef.Validator {
+    @Override
+    public void ensureValid(String name, Object value) {
+      if (value == null || !CHUNK_INTERVAL.matcher(value.toString()).matches()) {
+        throw new ConfigException(name, value, "must be a count and a unit, e.g. '1 day' or '6 hours' "
+            + "(units: second, minute, hour, day, week, month)");
+      }
+    }
+
+    @Override
+    public String toString() {
+      return "<n> second|minute|hour|day|week|month[s]";
+    }
+  }
+}

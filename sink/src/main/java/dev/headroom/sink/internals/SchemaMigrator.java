@@ -1,0 +1,68 @@
+package dev.headroom.sink.internals;
+
+import dev.headroom.sink.StorageMode;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.output.MigrateResult;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Brings the sink's schema up to date with Flyway and tells which {@link StorageMode} it ended in. */
+public final class SchemaMigrator {
+  private static final Logger LOG = LoggerFactory.getLogger(SchemaMigrator.class);
+
+  private SchemaMigrator() {}
+
+  /**
+   * Migrates the schema: the SQL migrations in {@code db/migration}, then {@link HypertableMigration}.
+   * Concurrent sinks are safe: Flyway serialises them with an advisory lock.
+   *
+   * @param chunkInterval a vetted interval (see {@code SinkConfig.timescaledb.chunk.interval})
+   */
+  public static StorageMode migrate(Database database, String chunkInterval) throws SQLException {
+    boolean timescaleReady;
+    try (Connection c = database.connect()) {
+      timescaleReady = HypertableMigration.timescaleReady(c);
+      c.rollback();
+    }
+    MigrateResult result = Flyway.configure(SchemaMigrator.class.getClassLoader())
+        .dataSource(database.dataSource())
+        .locations("classpath:db/migration")
+        .javaMigrations(new HypertableMigration(chunkInterval, timescaleReady))
+        .load()
+        .migrate();
+    if (result.migrationsExecuted > 0) {
+      LOG.info("schema migrated to version {} ({} migrations applied)", result.targetSchemaVersion,
+          result.migrationsExecuted);
+    }
+    try (Connection c = database.connect()) {
+      StorageMode mode = storageMode(c);
+      c.rollback();
+      return mode;
+    }
+  }
+
+  /** TimescaleDB counts only where latency_windows really is a hypertable; the licence tells which features exist. */
+  static StorageMode storageMode(Connection c) throws SQLException {
+    String license;
+    try (PreparedStatement s = c.prepareStatement("SELECT current_setting('timescaledb.license', true)"
+        + " FROM pg_extension WHERE extname = 'timescaledb'");
+        ResultSet rs = s.executeQuery()) {
+      if (!rs.next()) {
+        return StorageMode.PLAIN;
+      }
+      license = rs.getString(1);
+    }
+    try (PreparedStatement s = c.prepareStatement("SELECT EXISTS (SELECT 1 FROM timescaledb_information.hypertables"
+        + " WHERE hypertable_schema = current_schema() AND hypertable_name = 'latency_windows')");
+        ResultSet rs = s.executeQuery()) {
+      if (!rs.next() || !rs.getBoolean(1)) {
+        return StorageMode.PLAIN;
+      }
+    }
+    return "timescale".equals(license) ? StorageMode.TIMESCALEDB_TSL : StorageMode.TIMESCALEDB_APACHE;
+  }
+}

@@ -1,0 +1,460 @@
+package dev.headroom.sink.internals;
+
+import dev.headroom.schemas.TopicAdmin;
+import dev.headroom.schemas.Topics;
+import dev.headroom.sink.SinkConfig;
+import dev.headroom.sink.StorageMode;
+import java.sql.BatchUpdateException;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.consumer.CloseOptions;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.flywaydb.core.api.FlywayException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The sink's engine: one consumer thread that turns each poll into one database transaction
+ * holding the rows and the next offsets, so the database alone says what has been written.
+ *
+ * <p>Failures of the database (or of the dead-letter topic) never lose or skip a record: the
+ * batch is kept, the partitions are paused, and the consumer keeps polling (so it stays in its
+ * group) until the same batch is written. See {@code HeadroomSink} for the public face.
+ */
+public final class SinkRunner implements Runnable, AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(SinkRunner.class);
+  private static final Duration DEAD_LETTER_TIMEOUT = Duration.ofSeconds(30);
+  private static final Duration CLIENT_CLOSE_TIMEOUT = Duration.ofSeconds(10);
+  private static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
+  private static final int MAX_REASON_CHARS = 500;
+
+  private enum State { NEW, RUNNING, CLOSED }
+
+  private final SinkConfig config;
+  private final String topic;
+  private final Clock clock;
+  private final Database database;
+  private final Consumer<byte[], byte[]> consumer;
+  private final Producer<String, byte[]> producer;
+  private final Backoff backoff;
+  private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
+  private final CountDownLatch closeRequested = new CountDownLatch(1);
+  private final CountDownLatch stopped = new CountDownLatch(1);
+  private final AtomicLong rowsWritten = new AtomicLong();
+  private final AtomicLong batchesWritten = new AtomicLong();
+  private final AtomicLong deadLetters = new AtomicLong();
+  private final AtomicLong retries = new AtomicLong();
+  private volatile StorageMode storageMode;
+  private volatile Thread runner;
+
+  // Owned by the thread in run().
+  private Connection connection;
+  private PendingBatch pending;
+  /** Assigned partitions whose position has not been read from the database yet; they stay paused. */
+  private final Set<TopicPartition> unpositioned = new HashSet<>();
+
+  /**
+   * @param topic the topic of latency windows to read: {@code Topics.LATENCY_WINDOWS} but in tests,
+   *     which give each case a topic of its own
+   */
+  public SinkRunner(SinkConfig config, String topic, Clock clock) {
+    this.config = config;
+    this.topic = topic;
+    this.clock = clock;
+    this.database = new Database(config.url(), config.user(), config.password());
+    this.backoff = new Backoff(config.retryBackoffInitial(), config.retryBackoffMax());
+
+    Map<String, Object> consumerProps = new HashMap<>(config.consumerConfig());
+    consumerProps.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
+    consumerProps.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    // Only committed results of transactional producers (Kafka Streams with exactly_once_v2).
+    consumerProps.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    consumerProps.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    consumerProps.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.batchMaxRecords());
+    consumerProps.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "headroom-sink-" + config.groupId());
+    // Bytes in, so a value that cannot be read is ours to dead-letter instead of an exception inside poll().
+    this.consumer = new KafkaConsumer<>(consumerProps, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+
+    Map<String, Object> producerProps = new HashMap<>(config.producerConfig());
+    producerProps.put(ProducerConfig.ACKS_CONFIG, "all");
+    producerProps.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    producerProps.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "headroom-sink-deadletters-" + config.groupId());
+    try {
+      this.producer = new KafkaProducer<>(producerProps, new StringSerializer(), new ByteArraySerializer());
+    } catch (RuntimeException e) {
+      consumer.close();
+      throw e;
+    }
+  }
+
+  /** Blocks until {@link #close()}: prepares the dead-letter topic and the schema, then consumes. */
+  @Override
+  public void run() {
+    if (!state.compareAndSet(State.NEW, State.RUNNING)) {
+      throw new IllegalStateException("the sink runs once; it is " + state.get());
+    }
+    runner = Thread.currentThread();
+    try {
+      LOG.info("sink starting: topic {}, group {}, database {}", topic, config.groupId(), database.redactedUrl());
+      TopicAdmin.ensure(config.adminConfig(), List.of(Topics.DEADLETTER), config.getInt(SinkConfig.TOPICS_PARTITIONS),
+          config.getShort(SinkConfig.TOPICS_REPLICATION_FACTOR));
+      if (!migrate()) {
+        return;
+      }
+      consumer.subscribe(List.of(topic), new Rebalance());
+      consume();
+    } catch (WakeupException e) {
+      if (!closing()) {
+        throw e;
+      }
+    } finally {
+      shutDown();
+      stopped.countDown();
+    }
+  }
+
+  /** Migrates the schema, retrying while the database cannot be reached; false when closed meanwhile. */
+  private boolean migrate() {
+    while (!closing()) {
+      try {
+        storageMode = SchemaMigrator.migrate(database, config.chunkInterval());
+        backoff.reset();
+        LOG.info("storage mode {} in {}", storageMode, database.redactedUrl());
+        return true;
+      } catch (SQLException | FlywayException e) {
+        if (!isUnavailable(e)) {
+          throw new IllegalStateException("cannot prepare the schema in " + database.redactedUrl() + ": "
+              + e.getMessage(), e);
+        }
+        retries.incrementAndGet();
+        Duration delay = backoff.next();
+        LOG.warn("database {} unavailable ({}); trying again in {} ms", database.redactedUrl(), describe(e),
+            delay.toMillis());
+        try {
+          if (closeRequested.await(delay.toMillis(), TimeUnit.MILLISECONDS)) {
+            return false;
+          }
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+          return false;
+        }
+      }
+    }
+    return false;
+  }
+
+  private void consume() {
+    while (!closing()) {
+      try {
+        positionAssigned();
+        if (pending == null) {
+          ConsumerRecords<byte[], byte[]> records = consumer.poll(config.pollTimeout());
+          if (!records.isEmpty()) {
+            pending = PendingBatch.read(records, Topics.LATENCY_WINDOW_SERDE, clock);
+          }
+        }
+        if (pending != null) {
+          write(pending);
+          pending = null;
+        }
+        resumeReady();
+        backoff.reset();
+      } catch (SQLException | PendingBatch.DeadLetterFailure e) {
+        retries.incrementAndGet();
+        discardConnection();
+        Duration delay = backoff.next();
+        LOG.warn("writing to {} failed ({}); partitions paused, the same batch is tried again in {} ms",
+            database.redactedUrl(), describe(e), delay.toMillis());
+        consumer.pause(consumer.assignment());
+        pollWhilePaused(delay);
+      }
+    }
+  }
+
+  /** One transaction: the rows and the next offsets, after the batch's dead letters are safe in Kafka. */
+  private void write(PendingBatch batch) throws SQLException, PendingBatch.DeadLetterFailure {
+    batch.publishDeadLetters(producer::send, DEAD_LETTER_TIMEOUT);
+    Collection<WindowRow> rows = batch.rows();
+    Map<TopicPartition, Long> offsets = batch.nextOffsets();
+    Connection c = connection();
+    SinkTables.write(c, rows, config.groupId(), offsets);
+    c.commit();
+    rowsWritten.addAndGet(rows.size());
+    batchesWritten.incrementAndGet();
+    deadLetters.addAndGet(batch.deadLetterCount());
+    LOG.debug("wrote {} rows from {} records ({} dead letters), next offsets {}", rows.size(), batch.records(),
+        batch.deadLetterCount(), offsets);
+    commitToKafka(offsets);
+  }
+
+  /** For lag monitoring only: the database's offsets are the ones the sink resumes from. */
+  private void commitToKafka(Map<TopicPartition, Long> offsets) {
+    Map<TopicPartition, OffsetAndMetadata> owned = new HashMap<>();
+    Set<TopicPartition> assignment = consumer.assignment();
+    offsets.forEach((tp, next) -> {
+      if (assignment.contains(tp)) {
+        owned.put(tp, new OffsetAndMetadata(next));
+      }
+    });
+    if (!owned.isEmpty()) {
+      consumer.commitAsync(owned, (committed, e) -> {
+        if (e != null) {
+          LOG.debug("committing offsets to Kafka for monitoring failed: {}", e.toString());
+        }
+      });
+    }
+  }
+
+  /** Seeks the partitions assigned since the last look to the positions stored in the database. */
+  private void positionAssigned() throws SQLException {
+    unpositioned.retainAll(consumer.assignment());
+    if (unpositioned.isEmpty()) {
+      return;
+    }
+    Connection c = connection();
+    Map<Integer, Long> stored = SinkTables.storedOffsets(c, config.groupId(), topic);
+    c.rollback();
+    Map<Integer, String> positions = new TreeMap<>();
+    for (TopicPartition tp : unpositioned) {
+      Long next = stored.get(tp.partition());
+      if (next == null) {
+        // Not the group's Kafka offset: that one is for monitoring and may be ahead of the database.
+        consumer.seekToBeginning(List.of(tp));
+        positions.put(tp.partition(), "beginning");
+      } else {
+        consumer.seek(tp, next);
+        positions.put(tp.partition(), String.valueOf(next));
+      }
+    }
+    LOG.info("assigned partitions of {} positioned from the database (partition=next offset): {}", topic, positions);
+    unpositioned.clear();
+  }
+
+  /** Resumes what was paused, except partitions without a position yet; only when no batch waits. */
+  private void resumeReady() {
+    if (pending != null) {
+      return;
+    }
+    Set<TopicPartition> ready = new HashSet<>(consumer.paused());
+    ready.removeAll(unpositioned);
+    if (!ready.isEmpty()) {
+      consumer.resume(ready);
+    }
+  }
+
+  /**
+   * Waits out a backoff while polling, so the consumer keeps its group membership; the partitions
+   * are paused, and anything fetched anyway is rewound so it is read again later.
+   */
+  private void pollWhilePaused(Duration delay) {
+    long deadline = System.nanoTime() + delay.toNanos();
+    long remaining;
+    while (!closing() && (remaining = deadline - System.nanoTime()) > 0) {
+      ConsumerRecords<byte[], byte[]> stray =
+          consumer.poll(Duration.ofNanos(Math.min(remaining, config.pollTimeout().toNanos())));
+      for (TopicPartition tp : stray.partitions()) {
+        consumer.seek(tp, stray.records(tp).get(0).offset());
+      }
+      consumer.pause(consumer.assignment());
+    }
+  }
+
+  private Connection connection() throws SQLException {
+    if (connection == null) {
+      connection = database.connect();
+    }
+    return connection;
+  }
+
+  /** After a failure the session is not trusted: roll back what may be open and connect afresh next time. */
+  private void discardConnection() {
+    if (connection == null) {
+      return;
+    }
+    try {
+      connection.rollback();
+    } catch (SQLException ignored) {
+      // The connection is likely broken; closing it below is all that is left to do.
+    }
+    Database.closeQuietly(connection);
+    connection = null;
+  }
+
+  private void shutDown() {
+    if (pending != null) {
+      LOG.info("closing with an unwritten batch of {} records; it is read again on the next start", pending.records());
+      pending = null;
+    }
+    discardConnection();
+    closeClients();
+    LOG.info("sink stopped: {} rows in {} batches, {} dead letters, {} retries", rowsWritten.get(),
+        batchesWritten.get(), deadLetters.get(), retries.get());
+  }
+
+  private void closeClients() {
+    try {
+      consumer.close(CloseOptions.timeout(CLIENT_CLOSE_TIMEOUT));
+    } catch (RuntimeException e) {
+      LOG.warn("closing the consumer: {}", e.toString());
+    }
+    try {
+      producer.close(CLIENT_CLOSE_TIMEOUT);
+    } catch (RuntimeException e) {
+      LOG.warn("closing the dead-letter producer: {}", e.toString());
+    }
+  }
+
+  /**
+   * Stops the sink from any thread: the batch being written is committed or rolled back, the
+   * clients and the connection are closed, and {@link #run()} returns. Waits for that to happen.
+   */
+  @Override
+  public void close() {
+    closeRequested.countDown();
+    if (state.compareAndSet(State.NEW, State.CLOSED)) {
+      closeClients();
+      stopped.countDown();
+      return;
+    }
+    consumer.wakeup();
+    if (Thread.currentThread() == runner) {
+      return;
+    }
+    try {
+      if (!stopped.await(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+        LOG.warn("the sink did not stop within {} s", STOP_TIMEOUT.toSeconds());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private boolean closing() {
+    return closeRequested.getCount() == 0;
+  }
+
+  public Optional<StorageMode> storageMode() {
+    return Optional.ofNullable(storageMode);
+  }
+
+  public long rowsWritten() {
+    return rowsWritten.get();
+  }
+
+  public long batchesWritten() {
+    return batchesWritten.get();
+  }
+
+  public long deadLetters() {
+    return deadLetters.get();
+  }
+
+  public long retries() {
+    return retries.get();
+  }
+
+  /**
+   * Whether a failure at start is worth waiting out: connection refused or lost (08), out of
+   * resources (53), server starting or shutting down (57P), database not accepting connections or
+   * a lock not available (55), serialization failure or deadlock (40). Bad credentials, a missing
+   * database or missing privileges fail the start instead.
+   */
+  private static boolean isUnavailable(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof SQLException sql && sql.getSQLState() != null) {
+        String state = sql.getSQLState();
+        if (state.startsWith("08") || state.startsWith("53") || state.startsWith("57P") || state.startsWith("55")
+            || state.startsWith("40")) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /**
+   * The failure in one line, with the SQLSTATE where there is one. Never the URL (it may hold a
+   * password), and for a failed batch the server's reason rather than the driver's summary, which
+   * quotes the whole statement with its values.
+   */
+  private static String describe(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof SQLException sql) {
+        SQLException reason = sql instanceof BatchUpdateException && sql.getNextException() != null
+            ? sql.getNextException() : sql;
+        String message = String.valueOf(reason.getMessage());
+        if (message.length() > MAX_REASON_CHARS) {
+          message = message.substring(0, MAX_REASON_CHARS) + "…";
+        }
+        return "SQLSTATE " + reason.getSQLState() + ": " + message;
+      }
+    }
+    return e.getMessage();
+  }
+
+  private final class Rebalance implements ConsumerRebalanceListener {
+    @Override
+    public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+      forget(partitions);
+    }
+
+    @Override
+    public void onPartitionsLost(Collection<TopicPartition> partitions) {
+      forget(partitions);
+    }
+
+    @Override
+    public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+      if (partitions.isEmpty()) {
+        return;
+      }
+      // Paused until positioned from the database, so nothing is fetched from a wrong position.
+      unpositioned.addAll(partitions);
+      consumer.pause(partitions);
+      try {
+        positionAssigned();
+      } catch (SQLException e) {
+        // The main loop positions them once the database answers again.
+        LOG.warn("cannot read the stored offsets of {} yet ({})", partitions, describe(e));
+        discardConnection();
+      }
+    }
+
+    private void forget(Collection<TopicPartition> partitions) {
+      unpositioned.removeAll(partitions);
+      if (pending != null) {
+        pending.drop(partitions);
+        if (pending.isEmpty()) {
+          pending = null;
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,113 @@
+package dev.headroom.sink.internals;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
+
+import dev.headroom.schemas.LatencyWindow;
+import dev.headroom.schemas.Topics;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.Test;
+
+class PendingBatchTest {
+  private static final Instant T0 = Instant.parse("2026-11-22T10:00:00Z");
+  private static final Clock CLOCK = Clock.fixed(T0, ZoneOffset.UTC);
+  private static final TopicPartition P0 = new TopicPartition("windows", 0);
+  private static final TopicPartition P1 = new TopicPartition("windows", 1);
+
+  private final Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> records = new LinkedHashMap<>();
+
+  private static LatencyWindow window(String instance, int minute, double p95, String sketch) {
+    Instant start = T0.plusSeconds(60L * minute);
+    return new LatencyWindow(LatencyWindow.SCHEMA, instance, "instance", "PT1M", start, start.plusSeconds(60), 10,
+        1.0, p95, p95 + 1, p95 + 2, "moment", sketch);
+  }
+
+  private static String sketch(String text) {
+    return Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private void add(TopicPartition tp, long offset, byte[] value) {
+    records.computeIfAbsent(tp, p -> new ArrayList<>())
+        .add(new ConsumerRecord<>(tp.topic(), tp.partition(), offset, "key".getBytes(StandardCharsets.UTF_8), value));
+  }
+
+  private void add(TopicPartition tp, long offset, LatencyWindow w) {
+    add(tp, offset, Topics.LATENCY_WINDOW_SERDE.write(w));
+  }
+
+  private PendingBatch read() {
+    return PendingBatch.read(new ConsumerRecords<>(records, Map.of()), Topics.LATENCY_WINDOW_SERDE, CLOCK);
+  }
+
+  @Test
+  void shouldKeepTheLatestRecordOfEachWindowAndDecodeItsSketch() {
+    add(P0, 7, window("a", 0, 10, sketch("first")));
+    add(P0, 8, window("a", 1, 11, sketch("other")));
+    add(P0, 9, window("a", 0, 12, sketch("second")));
+
+    PendingBatch batch = read();
+
+    assertThat(batch.rows()).extracting(WindowRow::windowEnd, WindowRow::p95Ms)
+        .containsExactly(tuple(T0.plusSeconds(60), 12.0),
+            tuple(T0.plusSeconds(120), 11.0));
+    assertThat(batch.rows().iterator().next().sketch()).asString(StandardCharsets.UTF_8).isEqualTo("second");
+    assertThat(batch.nextOffsets()).isEqualTo(Map.of(P0, 10L));
+    assertThat(batch.records()).isEqualTo(3);
+    assertThat(batch.deadLetterCount()).isZero();
+  }
+
+  @Test
+  void shouldTurnUnreadableAndUnwritableRecordsIntoDeadLettersAndStillMoveTheOffsetPastThem() {
+    add(P0, 0, "{oops".getBytes(StandardCharsets.UTF_8));
+    add(P0, 1, (byte[]) null);
+    add(P0, 2, window("a", 0, 10, "not base64!"));
+    add(P0, 3, window("a\u0000b", 0, 10, sketch("s")));
+    add(P0, 4, window("a", 0, 10, sketch("s")));
+
+    PendingBatch batch = read();
+
+    assertThat(batch.deadLetterCount()).isEqualTo(4);
+    assertThat(batch.rows()).hasSize(1);
+    assertThat(batch.nextOffsets()).isEqualTo(Map.of(P0, 5L));
+  }
+
+  @Test
+  void shouldForgetRevokedPartitionsEntirely() {
+    add(P0, 0, window("a", 0, 10, sketch("s")));
+    add(P1, 5, window("b", 0, 10, sketch("s")));
+    add(P1, 6, "{oops".getBytes(StandardCharsets.UTF_8));
+
+    PendingBatch batch = read();
+    batch.drop(List.of(P1));
+
+    assertThat(batch.rows()).extracting(WindowRow::instanceId).containsExactly("a");
+    assertThat(batch.nextOffsets()).isEqualTo(Map.of(P0, 0L + 1));
+    assertThat(batch.deadLetterCount()).isZero();
+    assertThat(batch.isEmpty()).isFalse();
+    batch.drop(List.of(P0));
+    assertThat(batch.isEmpty()).isTrue();
+  }
+
+  @Test
+  void shouldKeepTheRowOfAPartitionThatStaysWhenAnotherPartitionHadTheSameWindow() {
+    // Same window in two partitions (a producer with its own partitioner): dropping one keeps the other.
+    add(P0, 0, window("a", 0, 10, sketch("s")));
+    add(P1, 0, window("a", 0, 20, sketch("s")));
+
+    PendingBatch batch = read();
+    batch.drop(List.of(P1));
+
+    assertThat(batch.rows()).extracting(WindowRow::p95Ms).containsExactly(10.0);
+  }
+}
