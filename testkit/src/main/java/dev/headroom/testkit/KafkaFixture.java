@@ -41,7 +41,7 @@ public final class KafkaFixture {
   private static KafkaFixture container() {
     KafkaContainer kafka = new KafkaContainer("apache/kafka:4.1.1");
     kafka.start();
-    Runtime.getRuntime().addShutdownHook(new Thread(kafka::stop, "kafka-fixture-stop"));
+    Fixtures.started("Kafka container", kafka::stop);
     LOG.info("Kafka fixture: container at {}", kafka.getBootstrapServers());
     return new KafkaFixture(kafka.getBootstrapServers());
   }
@@ -63,13 +63,7 @@ public final class KafkaFixture {
       cluster.format();
       cluster.startup();
       cluster.waitForReadyBrokers();
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-        try {
-          cluster.close();
-        } catch (Exception e) {
-          LOG.warn("closing the Kafka test kit: {}", e.toString());
-        }
-      }, "kafka-fixture-stop"));
+      Fixtures.started("Kafka broker", cluster::close);
       LOG.info("Kafka fixture: in-JVM KRaft broker at {} in {} ms", cluster.bootstrapServers(),
           (System.nanoTime() - start) / 1_000_000);
       return new KafkaFixture(cluster.bootstrapServers());

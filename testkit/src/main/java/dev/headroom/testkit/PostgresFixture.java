@@ -39,13 +39,7 @@ public final class PostgresFixture {
           .setServerConfig("track_io_timing", "on")
           .setServerConfig("max_connections", "50")
           .start();
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-        try {
-          pg.close();
-        } catch (IOException ignored) {
-          // the JVM is going away
-        }
-      }, "postgres-fixture-stop"));
+      Fixtures.started("PostgreSQL " + pg.getPort(), pg::close);
       return pg;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start embedded PostgreSQL", e);

@@ -72,7 +72,7 @@ public final class TimescaleFixture {
     PostgreSQLContainer tsdb = new PostgreSQLContainer(
         DockerImageName.parse("timescale/timescaledb:latest-pg17").asCompatibleSubstituteFor("postgres"));
     tsdb.start();
-    Runtime.getRuntime().addShutdownHook(new Thread(tsdb::stop, "timescale-fixture-stop"));
+    Fixtures.started("TimescaleDB container", tsdb::stop);
     return new TimescaleFixture(tsdb.getHost(), tsdb.getFirstMappedPort(), tsdb.getUsername(), tsdb.getPassword());
   }
 
@@ -83,7 +83,7 @@ public final class TimescaleFixture {
     run(script, "start");
     if (!wasRunning) {
       // Leave the machine as we found it: stop what this JVM started.
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> exitCode(script, "stop"), "timescale-fixture-stop"));
+      Fixtures.started("TimescaleDB", () -> exitCode(script, "stop"));
     }
     String url = run(script, "url").trim();
     // jdbc:postgresql://127.0.0.1:55433/headroom?user=postgres
