@@ -21,14 +21,8 @@ final class CollectorCommand implements Callable<Integer> {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--config", description = "Properties file with collector settings.")
-  Path config;
-
-  @Option(names = "--set", description = "A setting as key=value (repeatable).")
-  List<String> sets;
-
-  @Option(names = "--bootstrap", description = "Kafka bootstrap servers (bootstrap.servers).")
-  String bootstrap;
+  @CommandLine.Mixin
+  ComponentOptions component;
 
   @Option(names = "--target", description = "JDBC URL of the monitored instance (target.url).")
   String target;
@@ -51,8 +45,7 @@ final class CollectorCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Map<String, Object> props = Settings.load(spec, config, sets);
-    Settings.put(props, CollectorConfig.BOOTSTRAP_SERVERS, bootstrap);
+    Map<String, Object> props = component.settings();
     Settings.put(props, CollectorConfig.TARGET_URL, target);
     Settings.put(props, CollectorConfig.INSTANCE_ID, instanceId);
     Settings.put(props, CollectorConfig.TARGET_USER, user);

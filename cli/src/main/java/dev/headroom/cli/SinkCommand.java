@@ -2,8 +2,6 @@ package dev.headroom.cli;
 
 import dev.headroom.sink.HeadroomSink;
 import dev.headroom.sink.SinkConfig;
-import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -13,17 +11,8 @@ import picocli.CommandLine.Option;
 @Command(name = "sink", mixinStandardHelpOptions = true,
     description = "Writes result topics to TimescaleDB (or plain PostgreSQL), exactly once.")
 final class SinkCommand implements Callable<Integer> {
-  @CommandLine.Spec
-  CommandLine.Model.CommandSpec spec;
-
-  @Option(names = "--config", description = "Properties file with sink settings.")
-  Path config;
-
-  @Option(names = "--set", description = "A setting as key=value (repeatable).")
-  List<String> sets;
-
-  @Option(names = "--bootstrap", description = "Kafka bootstrap servers (bootstrap.servers).")
-  String bootstrap;
+  @CommandLine.Mixin
+  ComponentOptions component;
 
   @Option(names = "--url", description = "JDBC URL of the TimescaleDB or PostgreSQL database (url).")
   String url;
@@ -36,8 +25,7 @@ final class SinkCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Map<String, Object> props = Settings.load(spec, config, sets);
-    Settings.put(props, SinkConfig.BOOTSTRAP_SERVERS, bootstrap);
+    Map<String, Object> props = component.settings();
     Settings.put(props, SinkConfig.URL, url);
     Settings.put(props, SinkConfig.USER, user);
     Settings.put(props, SinkConfig.GROUP_ID, groupId);

@@ -2,8 +2,6 @@ package dev.headroom.cli;
 
 import dev.headroom.streams.HeadroomStreams;
 import dev.headroom.streams.HeadroomStreamsConfig;
-import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -14,17 +12,8 @@ import picocli.CommandLine.Option;
     description = {"Runs the Kafka Streams app: deltas, latency windows (p50/p95/p99) and dead letters.",
         "Run more instances with the same application id to spread the fleet."})
 final class StreamsCommand implements Callable<Integer> {
-  @CommandLine.Spec
-  CommandLine.Model.CommandSpec spec;
-
-  @Option(names = "--config", description = "Properties file with streams settings.")
-  Path config;
-
-  @Option(names = "--set", description = "A setting as key=value (repeatable).")
-  List<String> sets;
-
-  @Option(names = "--bootstrap", description = "Kafka bootstrap servers (bootstrap.servers).")
-  String bootstrap;
+  @CommandLine.Mixin
+  ComponentOptions component;
 
   @Option(names = "--application-id", description = "Kafka Streams application id (application.id).")
   String applicationId;
@@ -37,8 +26,7 @@ final class StreamsCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Map<String, Object> props = Settings.load(spec, config, sets);
-    Settings.put(props, HeadroomStreamsConfig.BOOTSTRAP_SERVERS, bootstrap);
+    Map<String, Object> props = component.settings();
     Settings.put(props, HeadroomStreamsConfig.APPLICATION_ID, applicationId);
     Settings.put(props, HeadroomStreamsConfig.STATE_DIR, stateDir);
     Settings.put(props, HeadroomStreamsConfig.PROCESSING_GUARANTEE, guarantee);

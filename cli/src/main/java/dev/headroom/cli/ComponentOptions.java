@@ -1,0 +1,32 @@
+package dev.headroom.cli;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine;
+import picocli.CommandLine.Option;
+
+/**
+ * The options every component shares. Settings come, in increasing precedence, from the
+ * properties file, {@code --set key=value}, then the command's own options.
+ */
+final class ComponentOptions {
+  @CommandLine.Spec(CommandLine.Spec.Target.MIXEE)
+  CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--config", description = "Properties file with this component's settings (keys in the README).")
+  Path config;
+
+  @Option(names = "--set", description = "A setting as key=value (repeatable).")
+  List<String> sets;
+
+  @Option(names = "--bootstrap", description = "Kafka bootstrap servers (bootstrap.servers).")
+  String bootstrap;
+
+  /** The settings from the file and {@code --set}, with {@code --bootstrap} applied. */
+  Map<String, Object> settings() {
+    Map<String, Object> props = Settings.load(spec, config, sets);
+    Settings.put(props, "bootstrap.servers", bootstrap);
+    return props;
+  }
+}
