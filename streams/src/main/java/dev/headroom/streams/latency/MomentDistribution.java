@@ -40,7 +40,8 @@ public final class MomentDistribution {
     return max;
   }
 
-  private static double[] standardNormalQuantiles(int n) {
+  /** Standard normal quantiles at the midpoints of {@code n} equal-probability slices. */
+  public static double[] standardNormalQuantiles(int n) {
     NormalDistribution normal = new NormalDistribution(null, 0, 1);
     double[] z = new double[n];
     for (int i = 0; i < n; i++) {
