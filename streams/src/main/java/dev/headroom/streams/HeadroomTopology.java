@@ -42,6 +42,8 @@ import org.apache.kafka.streams.state.Stores;
  */
 public final class HeadroomTopology {
   public static final String LATENCY_STORE = "latency-sketches";
+  /** How far stream time may jump past a window's close before the window is lost. */
+  static final Duration RETENTION_MARGIN = Duration.ofMinutes(10);
 
   private HeadroomTopology() {}
 
@@ -86,7 +88,15 @@ public final class HeadroomTopology {
             Named.as("latency-sketch"),
             Materialized.<String, SketchAggregate, org.apache.kafka.streams.state.WindowStore<org.apache.kafka.common.utils.Bytes, byte[]>>as(LATENCY_STORE)
                 .withKeySerde(Serdes.String())
-                .withValueSerde(new SketchAggregate.AggregateSerde()))
+                .withValueSerde(new SketchAggregate.AggregateSerde())
+                // The record cache of a window store emitting on close walks its cache segment by
+                // segment from the last emit time on every check; after a start that is from epoch
+                // 0 and keeps the stream thread busy for seconds. RocksDB seeks straight to the
+                // range, and the updates here are few (one per scope and interval).
+                .withCachingDisabled()
+                // A window must outlive a jump of stream time past its close, or the store drops
+                // its segment before the processor emits it (e.g. after a collection gap).
+                .withRetention(settings.latencyWindow().plus(settings.latencyGrace()).plus(RETENTION_MARGIN)))
         .toStream(Named.as("latency-closed"))
         .map((windowed, agg) -> KeyValue.pair(windowed.key(), toWindow(windowed, agg, settings.latencyWindow())),
             Named.as("latency-window"))

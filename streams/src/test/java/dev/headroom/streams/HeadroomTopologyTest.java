@@ -50,6 +50,8 @@ class HeadroomTopologyTest {
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "topology-test");
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+    // Check for closed windows on every record: the driver's wall clock does not move by itself.
+    props.put(StreamsConfig.InternalConfig.EMIT_INTERVAL_MS_KSTREAMS_WINDOWED_AGGREGATION, 0L);
     TopologySettings settings = new TopologySettings(Duration.ofMinutes(1), Duration.ofSeconds(10), 50);
     driver = new TopologyTestDriver(HeadroomTopology.build(settings), props);
     snapshots = driver.createInputTopic(Topics.SNAPSHOTS.name(), new StringSerializer(), new ByteArraySerializer());
@@ -208,6 +210,18 @@ class HeadroomTopologyTest {
     assertThat(w.method()).isEqualTo("exact");
     assertThat(w.count()).isEqualTo(2);
     assertThat(w.maxMs()).isEqualTo(20.0);
+  }
+
+  @Test
+  void shouldEmitAWindowWhenStreamTimeJumpsFarPastItsClose() {
+    // e.g. the collector was down for minutes: the window closes with the next record, not lost
+    samples.pipeInput(INSTANCE, sample(T0.plusSeconds(10), 12.0), T0.plusSeconds(10));
+    samples.pipeInput(INSTANCE, sample(T0.plusSeconds(360), 1.0), T0.plusSeconds(360));
+    List<LatencyWindow> out = windows.readValuesToList();
+    assertThat(out).hasSize(1);
+    assertThat(out.get(0).windowStart()).isEqualTo(T0);
+    assertThat(out.get(0).count()).isEqualTo(1);
+    assertThat(out.get(0).p95Ms()).isCloseTo(12.0, within(0.12));
   }
 
   @Test
