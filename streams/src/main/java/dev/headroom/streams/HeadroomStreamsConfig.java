@@ -13,6 +13,7 @@ import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigDef.ValidString;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.LogAndContinueProcessingExceptionHandler;
 
 /** Every setting of the streams app, with its default, documentation and validation. */
 public final class HeadroomStreamsConfig extends AbstractConfig {
@@ -45,8 +46,9 @@ public final class HeadroomStreamsConfig extends AbstractConfig {
       .define(LATENCY_GRACE_MS, Type.LONG, 30_000L, Range.between(0, 86_400_000), Importance.MEDIUM,
           "How long a 1-minute latency window waits for late observations before it closes and is emitted.")
       .define(LATENCY_TOP_STATEMENTS, Type.INT, 50, Range.between(0, 10_000), Importance.MEDIUM,
-          "Per instance and interval, the statements with the most execution time that get a query:<queryid> "
-              + "latency scope of their own; the rest count towards the instance scope only.")
+          "Per snapshot message and interval, the statements with the most execution time that get a "
+              + "query:<queryid> latency scope of their own; the rest count towards the instance scope only. A statements "
+              + "section split into parts allows this many per part.")
       .define(TOPICS_PARTITIONS, Type.INT, 6, Range.atLeast(1), Importance.LOW,
           "Partitions of the output topics created when missing.")
       .define(TOPICS_REPLICATION_FACTOR, Type.SHORT, (short) -1, Importance.LOW,
@@ -77,6 +79,9 @@ public final class HeadroomStreamsConfig extends AbstractConfig {
 
   public Properties streamsProperties() {
     Properties props = new Properties();
+    // A record whose processing fails is logged and skipped rather than stopping its partition
+    // (unreadable input never gets that far: it is a dead letter). Overridable with kafka.*.
+    props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueProcessingExceptionHandler.class);
     props.putAll(kafkaClientConfig());
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, getString(APPLICATION_ID));
     props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, getString(PROCESSING_GUARANTEE));

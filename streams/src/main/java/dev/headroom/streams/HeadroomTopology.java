@@ -69,13 +69,16 @@ public final class HeadroomTopology {
 
     // Latency observations: moment estimates from statement deltas, exact samples as they come.
     MomentObservations moments = new MomentObservations(settings.topStatements());
-    KStream<String, Observation> fromDeltas = batches.flatMap((k, batch) -> moments.from(batch), Named.as("moments"));
+    KStream<String, Observation> fromDeltas = batches
+        .flatMap((k, batch) -> moments.from(batch), Named.as("moments"))
+        .processValues(AtObservationTime::new, Named.as("moments-timestamp"));
     KStream<String, Parsed<LatencySample>> samples = builder
         .stream(Topics.LATENCY.name(), Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("latency-in"))
         .processValues(() -> new ParseProcessor<>(Topics.LATENCY_SAMPLE_SERDE), Named.as("latency-parse"));
     KStream<String, Observation> exact = validOrDeadLetter(samples, "latency")
         .map((k, s) -> {
-          Observation o = Observation.exact(s.instanceId(), s.scope(), s.valueMs(), s.weight());
+          Observation o = Observation.exact(s.instanceId(), s.scope(), s.valueMs(), s.weight(),
+              s.observedAt().toEpochMilli());
           return KeyValue.pair(o.key(), o);
         }, Named.as("exact"));
 
@@ -124,6 +127,21 @@ public final class HeadroomTopology {
     return new LatencyWindow(LatencyWindow.SCHEMA, key.substring(0, bar), key.substring(bar + 1), size.toString(),
         Instant.ofEpochMilli(windowed.window().start()), Instant.ofEpochMilli(windowed.window().end()),
         Math.round(sketch.getCount()), q[0], q[1], q[2], agg.maxMs(), agg.method(), LatencySketches.toBase64(sketch));
+  }
+
+  /** An observation counts at its own time, which for a moment observation is mid-interval. */
+  private static final class AtObservationTime implements FixedKeyProcessor<String, Observation, Observation> {
+    private FixedKeyProcessorContext<String, Observation> context;
+
+    @Override
+    public void init(FixedKeyProcessorContext<String, Observation> context) {
+      this.context = context;
+    }
+
+    @Override
+    public void process(FixedKeyRecord<String, Observation> record) {
+      context.forward(record.withTimestamp(record.value().timestampMs()));
+    }
   }
 
   /** The contract: a window's record timestamp is its end. */

@@ -149,8 +149,23 @@ class HeadroomTopologyTest {
   }
 
   @Test
+  void shouldLeaveDeltasOverAGapOutOfTheLatencyWindows() {
+    pipe(snapshot(T0, START, List.of(statement(7, 10, 50.0, 0.0))));
+    pipe(snapshot(T0.plusSeconds(10), START, List.of(statement(7, 20, 50.0, 0.0))));
+    // five minutes without a snapshot: those 3000 calls cannot be placed in a minute
+    pipe(snapshot(T0.plusSeconds(310), START, List.of(statement(7, 3020, 50.0, 0.0))));
+    for (int i = 1; i <= 7; i++) {
+      pipe(snapshot(T0.plusSeconds(310 + 10L * i), START, List.of(statement(7, 3020 + 10L * i, 50.0, 0.0))));
+    }
+    List<LatencyWindow> out = windows.readValuesToList().stream().filter(w -> w.scope().equals("instance")).toList();
+    assertThat(out).extracting(LatencyWindow::windowStart).containsExactly(T0, T0.plusSeconds(300));
+    assertThat(out).extracting(LatencyWindow::count).containsExactly(10L, 50L);
+  }
+
+  @Test
   void shouldEmitEachLatencyWindowOnceWhenItClosesWithTheKnownLatency() {
-    // 10 calls of a 50 ms statement every 10 s, a fast one beside it.
+    // 10 calls of a 50 ms statement every 10 s, a fast one beside it; each interval's calls
+    // count at its middle: (10:00:50, 10:01:05] at 10:00:57.5 still belongs to the first minute.
     for (int i = 0; i <= 5; i++) {
       pipe(snapshot(T0.plusSeconds(10L * i), START,
           List.of(statement(7, 10L * i, 50.0, 0.0), statement(8, 100L * i, 0.2, 0.05))));
@@ -175,18 +190,18 @@ class HeadroomTopologyTest {
     assertThat(slow.window()).isEqualTo("PT1M");
     assertThat(slow.windowStart()).isEqualTo(T0);
     assertThat(slow.windowEnd()).isEqualTo(T0.plusSeconds(60));
-    assertThat(slow.count()).isEqualTo(50);
+    assertThat(slow.count()).isEqualTo(55);
     assertThat(slow.method()).isEqualTo("moment");
     assertThat(slow.p95Ms()).isCloseTo(50.0, within(0.5));
 
     LatencyWindow instance = byKey.get(INSTANCE + "|instance").value();
-    // 50 slow calls among 550: the median is fast, p95 is the slow statement
-    assertThat(instance.count()).isEqualTo(50 + 500);
+    // 55 slow calls among 605: the median is fast, p95 is the slow statement
+    assertThat(instance.count()).isEqualTo(55 + 550);
     assertThat(instance.p50Ms()).isLessThan(1.0);
     assertThat(instance.p95Ms()).isCloseTo(50.0, within(0.5));
     assertThat(SchemaValidator.violations(Topics.LATENCY_WINDOW_SERDE.write(instance))).isEmpty();
     DDSketch merged = LatencySketches.fromBase64(instance.sketch());
-    assertThat(merged.getCount()).isCloseTo(550.0, within(1e-6));
+    assertThat(merged.getCount()).isCloseTo(605.0, within(1e-6));
 
     pipe(snapshot(T0.plusSeconds(85), START,
         List.of(statement(7, 65, 50.0, 0.0), statement(8, 650, 0.2, 0.05))));

@@ -28,8 +28,9 @@ public final class DeltaCalculator {
     if (previous == null) {
       return new Result(Verdict.FIRST, Optional.empty());
     }
-    if (!current.capturedAt().isAfter(previous.capturedAt())) {
-      // A duplicate or a reading older than what we already have (spool replay, redelivery).
+    if (Duration.between(previous.capturedAt(), current.capturedAt()).toMillis() <= 0) {
+      // A duplicate, a reading older than what we already have (spool replay, redelivery), or one
+      // less than a millisecond newer, which no interval could be computed from.
       return new Result(Verdict.STALE, Optional.empty());
     }
     boolean reset = !Objects.equals(previous.postmasterStart(), current.postmasterStart())

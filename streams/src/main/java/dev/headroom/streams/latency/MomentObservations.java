@@ -21,12 +21,18 @@ public final class MomentObservations {
     this.topStatements = topStatements;
   }
 
+  /** When an observation of this delta happened: the middle of the interval it covers. */
+  public static long timestamp(Delta d) {
+    long start = d.previousAt().toEpochMilli();
+    return start + (d.capturedAt().toEpochMilli() - start) / 2;
+  }
+
   public List<KeyValue<String, Observation>> from(DeltaBatch batch) {
     if (!Sections.STATEMENTS.name().equals(batch.section())) {
       return List.of();
     }
     List<Delta> active = batch.deltas().stream()
-        .filter(d -> d.delta("calls") > 0)
+        .filter(d -> !d.gap() && d.delta("calls") > 0)
         .sorted(Comparator.comparingDouble((Delta d) -> d.delta("total_exec_time_ms")).reversed())
         .toList();
     List<KeyValue<String, Observation>> out = new ArrayList<>(active.size() + Math.min(active.size(), topStatements));
@@ -36,12 +42,13 @@ public final class MomentObservations {
       double mean = d.delta("total_exec_time_ms") / n;
       double variance = Math.max(0.0, d.delta(Sections.EXEC_TIME_SQ_SUM) / n - mean * mean);
       // A reset interval's Σx² restarts too, so the pair stays consistent.
-      Observation instance = new Observation(d.instanceId(), "instance", Observation.Method.MOMENT, n, mean, variance, mean);
+      Observation instance = new Observation(d.instanceId(), "instance", Observation.Method.MOMENT, n, mean, variance,
+          mean, timestamp(d));
       out.add(KeyValue.pair(instance.key(), instance));
       String queryid = d.labels().get("queryid");
       if (i < topStatements && queryid != null) {
         Observation query = new Observation(d.instanceId(), "query:" + queryid, Observation.Method.MOMENT, n, mean,
-            variance, mean);
+            variance, mean, timestamp(d));
         out.add(KeyValue.pair(query.key(), query));
       }
     }

@@ -6,7 +6,7 @@ package dev.headroom.streams.latency;
  * statement's calls over one collection interval.
  */
 public record Observation(String instanceId, String scope, Method method, double count, double meanMs,
-    double varianceMs2, double maxMs) {
+    double varianceMs2, double maxMs, long timestampMs) {
 
   public enum Method {
     EXACT("exact"), HISTOGRAM("histogram"), MOMENT("moment");
@@ -22,8 +22,8 @@ public record Observation(String instanceId, String scope, Method method, double
     }
   }
 
-  public static Observation exact(String instanceId, String scope, double valueMs, double weight) {
-    return new Observation(instanceId, scope, Method.EXACT, weight, valueMs, 0.0, valueMs);
+  public static Observation exact(String instanceId, String scope, double valueMs, double weight, long timestampMs) {
+    return new Observation(instanceId, scope, Method.EXACT, weight, valueMs, 0.0, valueMs, timestampMs);
   }
 
   public String key() {

@@ -23,20 +23,57 @@ class DeltaCalculatorPropertiesTest {
   }
 
   @Property
-  void deltasAreNeverNegativeWhateverTheReadings(
+  void deltasAreNeverNegativeAndAResetCountsFromZero(
       @ForAll @Size(min = 2, max = 40) List<@LongRange(min = 0, max = 1_000_000) Long> calls,
-      @ForAll @IntRange(min = 0, max = 39) int restartAt) {
+      @ForAll @IntRange(min = 1, max = 39) int restartAt) {
     CounterState previous = null;
     for (int i = 0; i < calls.size(); i++) {
       Instant start = i >= restartAt ? T0.plusSeconds(1) : T0;
-      CounterState current = reading(i, start, calls.get(i), calls.get(i) * 1.5);
+      double now = calls.get(i);
+      CounterState current = reading(i, start, now, now * 1.5);
       DeltaCalculator.Result r = DeltaCalculator.compute("i", "statements", "o", Map.of(), previous, current, 60_000);
-      r.delta().ifPresent(d -> {
+      if (i > 0) {
+        Delta d = r.delta().orElseThrow();
+        double before = calls.get(i - 1);
+        boolean restarted = i == restartAt;
+        boolean wentDown = now < before;
+        assertThat(d.reset()).isEqualTo(restarted || wentDown);
+        assertThat(d.delta("calls")).isEqualTo(d.reset() ? now : now - before);
         assertThat(d.deltas().values()).allSatisfy(v -> assertThat(v).isGreaterThanOrEqualTo(0.0));
-        assertThat(d.rates().values()).allSatisfy(v -> assertThat(v).isGreaterThanOrEqualTo(0.0));
-      });
+      }
       previous = current;
     }
+  }
+
+  @Property
+  void aReadingLessThanAMillisecondNewerIsStale(@ForAll @IntRange(min = 0, max = 999_999) int nanos) {
+    CounterState previous = reading(0, T0, 10, 10);
+    CounterState current = new CounterState(previous.capturedAt().plusNanos(nanos), T0, null, null,
+        Map.of("calls", 20.0, "total_exec_time_ms", 20.0));
+    assertThat(DeltaCalculator.compute("i", "statements", "o", Map.of(), previous, current, 60_000).verdict())
+        .isEqualTo(DeltaCalculator.Verdict.STALE);
+  }
+
+  @Property
+  void aChangedStatsResetOrStatsSinceIsAReset(@ForAll boolean statsSince) {
+    CounterState previous = new CounterState(T0, T0, statsSince ? null : T0, statsSince ? "stats_since=a" : null,
+        Map.of("calls", 100.0));
+    CounterState current = new CounterState(T0.plusSeconds(60), T0, statsSince ? null : T0.plusSeconds(30),
+        statsSince ? "stats_since=b" : null, Map.of("calls", 150.0));
+    Delta d = DeltaCalculator.compute("i", "statements", "o", Map.of(), previous, current, 60_000).delta().orElseThrow();
+    assertThat(d.reset()).isTrue();
+    assertThat(d.delta("calls")).isEqualTo(150.0);
+  }
+
+  @Property
+  void theDerivedSquareSumGoingDownIsNoReset(@ForAll @LongRange(min = 1, max = 1000) long extra) {
+    CounterState previous = new CounterState(T0, T0, null, null,
+        Map.of("calls", 100.0, Sections.EXEC_TIME_SQ_SUM, 1e6 + extra));
+    CounterState current = new CounterState(T0.plusSeconds(60), T0, null, null,
+        Map.of("calls", 101.0, Sections.EXEC_TIME_SQ_SUM, 1e6));
+    Delta d = DeltaCalculator.compute("i", "statements", "o", Map.of(), previous, current, 60_000).delta().orElseThrow();
+    assertThat(d.reset()).isFalse();
+    assertThat(d.delta(Sections.EXEC_TIME_SQ_SUM)).isZero();
   }
 
   @Property
