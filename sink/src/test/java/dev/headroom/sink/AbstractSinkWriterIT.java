@@ -3,7 +3,9 @@ package dev.headroom.sink;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.datadoghq.sketch.ddsketch.DDSketch;
 import dev.headroom.schemas.DeadLetter;
+import dev.headroom.schemas.LatencySketches;
 import dev.headroom.schemas.LatencyWindow;
 import dev.headroom.schemas.TopicAdmin;
 import dev.headroom.schemas.Topics;
@@ -489,14 +491,13 @@ abstract class AbstractSinkWriterIT {
 
   private static LatencyWindow window(String instance, String scope, int minute, double p95) {
     Instant start = T0.plusSeconds(60L * minute);
-    // A binary sketch (bytes beyond ASCII and a zero), different for every window and value.
-    byte[] sketch = (instance + "|" + scope + "|" + minute + "|" + p95).getBytes(StandardCharsets.UTF_8);
-    byte[] binary = new byte[sketch.length + 3];
-    System.arraycopy(sketch, 0, binary, 3, sketch.length);
-    binary[0] = 0x02;
-    binary[1] = (byte) 0xFF;
+    // A real encoded sketch (binary, with zero bytes), different for every window and value.
+    DDSketch sketch = LatencySketches.create();
+    sketch.accept(p95, 100 + minute);
+    sketch.accept(minute + 1.0);
+    sketch.accept(1.0 + (((instance + "|" + scope).hashCode()) & 0xffff));
     return new LatencyWindow(LatencyWindow.SCHEMA, instance, scope, "PT1M", start, start.plusSeconds(60), 100 + minute,
-        p95 / 2, p95, p95 * 1.5, p95 * 3, "moment", Base64.getEncoder().encodeToString(binary));
+        p95 / 2, p95, p95 * 1.5, p95 * 3, "moment", LatencySketches.toBase64(sketch));
   }
 
   private static String key(LatencyWindow w) {

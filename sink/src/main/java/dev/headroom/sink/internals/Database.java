@@ -25,6 +25,12 @@ public final class Database {
     if (fromUrl == null || !fromUrl.containsKey(PGProperty.APPLICATION_NAME.getName())) {
       dataSource.setApplicationName("headroom-sink");
     }
+    // A database that stops answering without closing the connection must not hang the sink
+    // for hours: bound every read on the socket (a batch takes far less) and notice dead peers.
+    if (fromUrl == null || !fromUrl.containsKey(PGProperty.SOCKET_TIMEOUT.getName())) {
+      dataSource.setSocketTimeout(300);
+    }
+    dataSource.setTcpKeepAlive(true);
     // Lets the driver send a JDBC batch of upserts as multi-row INSERTs: several times faster.
     dataSource.setReWriteBatchedInserts(true);
   }

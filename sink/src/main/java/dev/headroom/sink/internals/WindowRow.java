@@ -1,5 +1,6 @@
 package dev.headroom.sink.internals;
 
+import dev.headroom.schemas.LatencySketches;
 import dev.headroom.schemas.LatencyWindow;
 import java.time.Instant;
 import java.util.Base64;
@@ -36,6 +37,12 @@ record WindowRow(
       sketch = Base64.getDecoder().decode(w.sketch());
     } catch (IllegalArgumentException e) {
       throw new UnwritableException("sketch is not valid base64: " + e.getMessage());
+    }
+    try {
+      // stored sketches must be mergeable by any consumer
+      LatencySketches.decode(sketch);
+    } catch (IllegalArgumentException e) {
+      throw new UnwritableException("sketch is not an encoded DDSketch: " + e.getMessage());
     }
     text("instance_id", w.instanceId());
     text("scope", w.scope());

@@ -3,6 +3,8 @@ package dev.headroom.sink.internals;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
+import com.datadoghq.sketch.ddsketch.DDSketch;
+import dev.headroom.schemas.LatencySketches;
 import dev.headroom.schemas.LatencyWindow;
 import dev.headroom.schemas.Topics;
 import java.nio.charset.StandardCharsets;
@@ -33,8 +35,11 @@ class PendingBatchTest {
         1.0, p95, p95 + 1, p95 + 2, "moment", sketch);
   }
 
+  /** A real encoded sketch holding one value, told apart by the text's length. */
   private static String sketch(String text) {
-    return Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.UTF_8));
+    DDSketch sketch = LatencySketches.create();
+    sketch.accept(text.length());
+    return LatencySketches.toBase64(sketch);
   }
 
   private void add(TopicPartition tp, long offset, byte[] value) {
@@ -61,7 +66,7 @@ class PendingBatchTest {
     assertThat(batch.rows()).extracting(WindowRow::windowEnd, WindowRow::p95Ms)
         .containsExactly(tuple(T0.plusSeconds(60), 12.0),
             tuple(T0.plusSeconds(120), 11.0));
-    assertThat(batch.rows().iterator().next().sketch()).asString(StandardCharsets.UTF_8).isEqualTo("second");
+    assertThat(batch.rows().iterator().next().sketch()).isEqualTo(Base64.getDecoder().decode(sketch("second")));
     assertThat(batch.nextOffsets()).isEqualTo(Map.of(P0, 10L));
     assertThat(batch.records()).isEqualTo(3);
     assertThat(batch.deadLetterCount()).isZero();
@@ -73,13 +78,14 @@ class PendingBatchTest {
     add(P0, 1, (byte[]) null);
     add(P0, 2, window("a", 0, 10, "not base64!"));
     add(P0, 3, window("a\u0000b", 0, 10, sketch("s")));
-    add(P0, 4, window("a", 0, 10, sketch("s")));
+    add(P0, 4, window("a", 0, 10, Base64.getEncoder().encodeToString("not a sketch".getBytes(StandardCharsets.UTF_8))));
+    add(P0, 5, window("a", 0, 10, sketch("s")));
 
     PendingBatch batch = read();
 
-    assertThat(batch.deadLetterCount()).isEqualTo(4);
+    assertThat(batch.deadLetterCount()).isEqualTo(5);
     assertThat(batch.rows()).hasSize(1);
-    assertThat(batch.nextOffsets()).isEqualTo(Map.of(P0, 5L));
+    assertThat(batch.nextOffsets()).isEqualTo(Map.of(P0, 6L));
   }
 
   @Test
