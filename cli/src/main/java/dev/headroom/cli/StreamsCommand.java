@@ -2,6 +2,7 @@ package dev.headroom.cli;
 
 import dev.headroom.streams.HeadroomStreams;
 import dev.headroom.streams.HeadroomStreamsConfig;
+import org.apache.kafka.streams.KafkaStreams;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -34,6 +35,7 @@ final class StreamsCommand implements Callable<Integer> {
     Runtime.getRuntime().addShutdownHook(new Thread(app::close, "streams-stop"));
     app.start();
     app.awaitTermination();
-    return 0;
+    // ERROR means the app stopped by itself: a supervisor's restart-on-failure needs to know
+    return app.state() == KafkaStreams.State.ERROR ? 1 : 0;
   }
 }

@@ -1,6 +1,5 @@
 package dev.headroom.schemas;
 
-import java.util.List;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 
@@ -25,8 +24,6 @@ public final class Topics {
       new Topic<>("headroom.latency-windows.v1", KEY, LATENCY_WINDOW_SERDE);
   /** Messages that could not be read, with the reason. */
   public static final Topic<String, DeadLetter> DEADLETTER = new Topic<>("headroom.deadletter.v1", KEY, DEAD_LETTER_SERDE);
-
-  public static final List<Topic<String, ?>> ALL = List.of(SNAPSHOTS, LATENCY, DELTAS, LATENCY_WINDOWS, DEADLETTER);
 
   private Topics() {}
 }

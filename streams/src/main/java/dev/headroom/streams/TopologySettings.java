@@ -14,8 +14,4 @@ public record TopologySettings(Duration latencyWindow, Duration latencyGrace, in
       throw new IllegalArgumentException("top statements must not be negative");
     }
   }
-
-  public static TopologySettings defaults() {
-    return new TopologySettings(ONE_MINUTE, Duration.ofSeconds(30), 50);
-  }
 }

@@ -2,6 +2,7 @@ package dev.headroom.testkit;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -109,13 +110,23 @@ public final class TimescaleFixture {
 
   private static String run(Path script, String command) {
     try {
-      Process p = new ProcessBuilder("bash", script.toString(), command).redirectErrorStream(false)
-          .redirectError(ProcessBuilder.Redirect.INHERIT).start();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      if (!p.waitFor(15, TimeUnit.MINUTES) || p.exitValue() != 0) {
-        throw new IllegalStateException(script + " " + command + " failed (exit " + p.exitValue() + "): " + out);
+      Path out = Files.createTempFile("timescaledb-" + command, ".out");
+      try {
+        Process p = new ProcessBuilder("bash", script.toString(), command).redirectOutput(out.toFile())
+            .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        // the first start builds a Debian root: minutes, not hours
+        if (!p.waitFor(15, TimeUnit.MINUTES)) {
+          p.destroyForcibly();
+          throw new IllegalStateException(script + " " + command + " did not finish within 15 minutes");
+        }
+        String text = Files.readString(out, StandardCharsets.UTF_8);
+        if (p.exitValue() != 0) {
+          throw new IllegalStateException(script + " " + command + " failed (exit " + p.exitValue() + "): " + text);
+        }
+        return text;
+      } finally {
+        Files.deleteIfExists(out);
       }
-      return out;
     } catch (IOException e) {
       throw new IllegalStateException("cannot run " + script + ": " + e.getMessage(), e);
     } catch (InterruptedException e) {

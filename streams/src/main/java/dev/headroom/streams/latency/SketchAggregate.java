@@ -4,7 +4,6 @@ import com.datadoghq.sketch.ddsketch.DDSketch;
 import dev.headroom.schemas.LatencySketches;
 import java.nio.ByteBuffer;
 import java.util.EnumSet;
-import java.util.Set;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
@@ -46,10 +45,6 @@ public final class SketchAggregate {
 
   public double maxMs() {
     return maxMs;
-  }
-
-  public Set<Observation.Method> methods() {
-    return methods;
   }
 
   /** The contract's method: the single one that fed the window, or {@code mixed}. */
