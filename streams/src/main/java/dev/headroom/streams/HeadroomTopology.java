@@ -17,6 +17,7 @@ import dev.headroom.streams.latency.SketchAggregate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.function.ToLongFunction;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -71,7 +72,7 @@ public final class HeadroomTopology {
     MomentObservations moments = new MomentObservations(settings.topStatements());
     KStream<String, Observation> fromDeltas = batches
         .flatMap((k, batch) -> moments.from(batch), Named.as("moments"))
-        .processValues(AtObservationTime::new, Named.as("moments-timestamp"));
+        .processValues(() -> new TimestampFromValue<>(Observation::timestampMs), Named.as("moments-timestamp"));
     KStream<String, Parsed<LatencySample>> samples = builder
         .stream(Topics.LATENCY.name(), Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("latency-in"))
         .processValues(() -> new ParseProcessor<>(Topics.LATENCY_SAMPLE_SERDE), Named.as("latency-parse"));
@@ -103,7 +104,8 @@ public final class HeadroomTopology {
         .toStream(Named.as("latency-closed"))
         .map((windowed, agg) -> KeyValue.pair(windowed.key(), toWindow(windowed, agg, settings.latencyWindow())),
             Named.as("latency-window"))
-        .processValues(AtWindowEnd::new, Named.as("latency-timestamp"))
+        .processValues(() -> new TimestampFromValue<LatencyWindow>(w -> w.windowEnd().toEpochMilli()),
+            Named.as("latency-timestamp"))
         .to(Topics.LATENCY_WINDOWS.name(),
             Produced.with(Topics.LATENCY_WINDOWS.keySerde(), Topics.LATENCY_WINDOWS.valueSerde()).withName("latency-out"));
   }
@@ -129,34 +131,26 @@ public final class HeadroomTopology {
         Math.round(sketch.getCount()), q[0], q[1], q[2], agg.maxMs(), agg.method(), LatencySketches.toBase64(sketch));
   }
 
-  /** An observation counts at its own time, which for a moment observation is mid-interval. */
-  private static final class AtObservationTime implements FixedKeyProcessor<String, Observation, Observation> {
-    private FixedKeyProcessorContext<String, Observation> context;
+  /**
+   * Sets each record's timestamp from its value: an observation counts at its own time (a moment
+   * observation mid-interval), and a window's record timestamp is its end (the contract).
+   */
+  private static final class TimestampFromValue<V> implements FixedKeyProcessor<String, V, V> {
+    private final ToLongFunction<V> timestamp;
+    private FixedKeyProcessorContext<String, V> context;
+
+    TimestampFromValue(ToLongFunction<V> timestamp) {
+      this.timestamp = timestamp;
+    }
 
     @Override
-    public void init(FixedKeyProcessorContext<String, Observation> context) {
+    public void init(FixedKeyProcessorContext<String, V> context) {
       this.context = context;
     }
 
     @Override
-    public void process(FixedKeyRecord<String, Observation> record) {
-      context.forward(record.withTimestamp(record.value().timestampMs()));
+    public void process(FixedKeyRecord<String, V> record) {
+      context.forward(record.withTimestamp(timestamp.applyAsLong(record.value())));
     }
   }
-
-  /** The contract: a window's record timestamp is its end. */
-  private static final class AtWindowEnd implements FixedKeyProcessor<String, LatencyWindow, LatencyWindow> {
-    private FixedKeyProcessorContext<String, LatencyWindow> context;
-
-    @Override
-    public void init(FixedKeyProcessorContext<String, LatencyWindow> context) {
-      this.context = context;
-    }
-
-    @Override
-    public void process(FixedKeyRecord<String, LatencyWindow> record) {
-      context.forward(record.withTimestamp(record.value().windowEnd().toEpochMilli()));
-    }
-  }
-
 }
