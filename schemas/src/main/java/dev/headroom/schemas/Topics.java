@@ -9,6 +9,7 @@ public final class Topics {
   public static final JsonSerde<LatencySample> LATENCY_SAMPLE_SERDE = new JsonSerde<>(LatencySample.class, LatencySample.SCHEMA);
   public static final JsonSerde<Delta> DELTA_SERDE = new JsonSerde<>(Delta.class, Delta.SCHEMA);
   public static final JsonSerde<LatencyWindow> LATENCY_WINDOW_SERDE = new JsonSerde<>(LatencyWindow.class, LatencyWindow.SCHEMA);
+  public static final JsonSerde<Event> EVENT_SERDE = new JsonSerde<>(Event.class, Event.SCHEMA);
   public static final JsonSerde<DeadLetter> DEAD_LETTER_SERDE = new JsonSerde<>(DeadLetter.class, DeadLetter.SCHEMA);
 
   private static final Serde<String> KEY = Serdes.String();
@@ -17,6 +18,8 @@ public final class Topics {
   public static final Topic<String, Snapshot> SNAPSHOTS = new Topic<>("headroom.snapshots.v1", KEY, SNAPSHOT_SERDE);
   /** Input: exact latency samples, key = instance id. */
   public static final Topic<String, LatencySample> LATENCY = new Topic<>("headroom.latency.v1", KEY, LATENCY_SAMPLE_SERDE);
+  /** Input: deploys, configuration changes and restarts, key = instance id. */
+  public static final Topic<String, Event> EVENTS = new Topic<>("headroom.events.v1", KEY, EVENT_SERDE);
   /** Output: interval deltas, key = instance id. */
   public static final Topic<String, Delta> DELTAS = new Topic<>("headroom.deltas.v1", KEY, DELTA_SERDE);
   /** Output: closed latency windows, key = {@code instance_id|scope}. */

@@ -78,6 +78,22 @@ class MessagesTest {
   }
 
   @Test
+  void latencySampleAndEventCarryTheirDedupeKey() {
+    LatencySample sample = new LatencySample(LatencySample.SCHEMA, "cdc:0/16B3748:0", "i1", T, "app:checkout", "cdc",
+        12.5, 1);
+    byte[] json = Topics.LATENCY_SAMPLE_SERDE.write(sample);
+    assertThat(SchemaValidator.violations(json)).isEmpty();
+    assertThat(Topics.LATENCY_SAMPLE_SERDE.read(json).id()).isEqualTo("cdc:0/16B3748:0");
+    Event deploy = new Event(Event.SCHEMA, "flyway:orders:7", "i1", T, Event.DEPLOY, "cdc:public.flyway_schema_history",
+        Map.of("version", "7", "description", "add index", "success", true));
+    json = Topics.EVENT_SERDE.write(deploy);
+    assertThat(SchemaValidator.violations(json)).isEmpty();
+    assertThat(Topics.EVENT_SERDE.read(json)).isEqualTo(deploy);
+    assertThatThrownBy(() -> new Event(Event.SCHEMA, "x", "i1", T, "meteor", null, null))
+        .hasMessageContaining("kind must be one of");
+  }
+
+  @Test
   void schemaCatchesWhatTheRecordsWouldNotWrite() {
     String bad = "{\"schema\":\"headroom.latency-window/1\",\"instance_id\":\"i1\",\"scope\":\"everything\","
         + "\"window\":\"PT5M\",\"window_start\":\"2026-11-22T10:00:00Z\"}";
