@@ -38,6 +38,10 @@ public final class PostgresFixture {
           .setServerConfig("pg_stat_statements.track", "top")
           .setServerConfig("track_io_timing", "on")
           .setServerConfig("max_connections", "50")
+          // logical replication for the collector's Debezium capture
+          .setServerConfig("wal_level", "logical")
+          .setServerConfig("max_replication_slots", "10")
+          .setServerConfig("max_wal_senders", "10")
           .start();
       Fixtures.started("PostgreSQL " + pg.getPort(), pg::close);
       return pg;
