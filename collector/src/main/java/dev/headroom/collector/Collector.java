@@ -2,6 +2,7 @@ package dev.headroom.collector;
 
 import dev.headroom.collector.internals.CatalogReader;
 import dev.headroom.collector.internals.CatalogSnapshot;
+import dev.headroom.collector.internals.DatabaseUrls;
 import dev.headroom.collector.internals.SnapshotPublisher;
 import dev.headroom.schemas.JdbcUrls;
 import dev.headroom.schemas.Snapshot;
@@ -12,7 +13,9 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
@@ -63,7 +66,8 @@ public final class Collector implements Runnable, AutoCloseable {
     this.clock = clock;
     this.reader = new CatalogReader(new CatalogReader.Options(config.getLong(CollectorConfig.STATEMENT_TIMEOUT_MS),
         config.getLong(CollectorConfig.LOCK_TIMEOUT_MS), config.getInt(CollectorConfig.STATEMENTS_MAX),
-        config.getInt(CollectorConfig.QUERY_MAX_LENGTH), "full".equals(config.getString(CollectorConfig.QUERY_TEXT))));
+        config.getInt(CollectorConfig.QUERY_MAX_LENGTH), !"omit".equals(config.getString(CollectorConfig.QUERY_TEXT)),
+        "redacted".equals(config.getString(CollectorConfig.QUERY_TEXT))));
     Map<String, Object> kafka = config.kafkaClientConfig();
     TopicAdmin.ensure(kafka, List.of(Topics.SNAPSHOTS, Topics.LATENCY), config.getInt(CollectorConfig.TOPICS_PARTITIONS),
         config.getShort(CollectorConfig.TOPICS_REPLICATION_FACTOR));
@@ -72,19 +76,45 @@ public final class Collector implements Runnable, AutoCloseable {
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     props.put(ProducerConfig.ACKS_CONFIG, "all");
     props.put(ProducerConfig.LINGER_MS_CONFIG, 20);
-    props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+    props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "zstd");
     props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Math.max(1_048_576, config.getInt(CollectorConfig.MESSAGE_MAX_BYTES) + 4096));
     props.put(ProducerConfig.CLIENT_ID_CONFIG, "headroom-collector-" + config.getString(CollectorConfig.INSTANCE_ID));
     this.producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
     this.publisher = new SnapshotPublisher(producer, config.getInt(CollectorConfig.MESSAGE_MAX_BYTES));
   }
 
-  /** Takes one snapshot and publishes it, waiting for the broker's acknowledgement. */
+  /** Takes one snapshot of every configured section and publishes it, waiting for the broker's acknowledgement. */
   public List<Snapshot> snapshotOnce() throws SQLException {
+    return snapshot(config.sections());
+  }
+
+  /** The sections due on the {@code tick}-th snapshot: each section every (its interval / interval.ms) ticks. */
+  Set<Section> due(long tick) {
+    Set<Section> due = EnumSet.noneOf(Section.class);
+    for (Section section : config.sections()) {
+      if (tick % ticks(section) == 0) {
+        due.add(section);
+      }
+    }
+    return due;
+  }
+
+  private long ticks(Section section) {
+    long base = config.getLong(CollectorConfig.INTERVAL_MS);
+    return Math.max(1, Math.round((double) config.sectionInterval(section) / base));
+  }
+
+  private long intervalOf(String sectionKey) {
+    Section section = Section.byKey(sectionKey).orElse(Section.STATEMENTS);
+    return ticks(section) * config.getLong(CollectorConfig.INTERVAL_MS);
+  }
+
+  private List<Snapshot> snapshot(Set<Section> due) throws SQLException {
     Connection c = connection();
     CatalogSnapshot catalog;
     try {
-      catalog = reader.read(c);
+      catalog = reader.read(c, due, this::openDatabase, config.databaseFilter(),
+          config.getInt(CollectorConfig.DATABASES_CONCURRENCY));
     } catch (SQLException e) {
       closeConnection();
       throw e;
@@ -92,9 +122,9 @@ public final class Collector implements Runnable, AutoCloseable {
     String cluster = config.getString(CollectorConfig.INSTANCE_CLUSTER);
     Snapshot.InstanceInfo instance = new Snapshot.InstanceInfo(config.getString(CollectorConfig.INSTANCE_ID),
         cluster.isEmpty() ? null : cluster, catalog.standby() ? "standby" : "primary", systemIdentifier,
-        catalog.serverVersionNum(), Map.of());
+        catalog.serverVersionNum(), config.labels());
     List<Snapshot> out = publisher.messages(catalog, instance, new Snapshot.AgentInfo(
-        config.getString(CollectorConfig.AGENT_ID), VERSION), config.getLong(CollectorConfig.INTERVAL_MS));
+        config.getString(CollectorConfig.AGENT_ID), VERSION), this::intervalOf);
     List<Future<RecordMetadata>> sent = publisher.send(out);
     producer.flush();
     for (Future<RecordMetadata> f : sent) {
@@ -119,12 +149,13 @@ public final class Collector implements Runnable, AutoCloseable {
     running = true;
     long interval = config.getLong(CollectorConfig.INTERVAL_MS);
     long next = clock.millis();
+    long tick = 0;
     LOG.info("collecting {} from {} every {} ms", config.getString(CollectorConfig.INSTANCE_ID),
         JdbcUrls.redact(config.getString(CollectorConfig.TARGET_URL)), interval);
     try {
       while (!await(next - clock.millis())) {
         try {
-          snapshotOnce();
+          snapshot(due(tick));
         } catch (SQLException | RuntimeException e) {
           failures.incrementAndGet();
           LOG.warn("snapshot of {} failed: {}", config.getString(CollectorConfig.INSTANCE_ID), e.getMessage());
@@ -136,7 +167,9 @@ public final class Collector implements Runnable, AutoCloseable {
           skipped.addAndGet(late);
           LOG.warn("snapshot took longer than the interval: {} snapshot(s) skipped", late);
           next += late * interval;
+          tick += late;
         }
+        tick++;
       }
     } finally {
       closeConnection();
@@ -153,22 +186,31 @@ public final class Collector implements Runnable, AutoCloseable {
     }
   }
 
+  private Properties connectionProperties(Properties props) {
+    String user = config.getString(CollectorConfig.TARGET_USER);
+    if (!user.isEmpty()) {
+      props.setProperty("user", user);
+    }
+    String password = config.password();
+    if (password != null) {
+      props.setProperty("password", password);
+    }
+    props.setProperty("ApplicationName", "headroom-collector");
+    props.setProperty("connectTimeout", "10");
+    props.setProperty("socketTimeout", Long.toString(config.getLong(CollectorConfig.STATEMENT_TIMEOUT_MS) / 1000 + 30));
+    props.setProperty("assumeMinServerVersion", "13");
+    return props;
+  }
+
+  private Connection openDatabase(String database) throws SQLException {
+    DatabaseUrls.Target target = DatabaseUrls.forDatabase(config.getString(CollectorConfig.TARGET_URL), database);
+    return DriverManager.getConnection(target.url(), connectionProperties(target.parameters()));
+  }
+
   private Connection connection() throws SQLException {
     if (connection == null || connection.isClosed()) {
-      Properties props = new Properties();
-      String user = config.getString(CollectorConfig.TARGET_USER);
-      if (!user.isEmpty()) {
-        props.setProperty("user", user);
-      }
-      String password = config.password();
-      if (password != null) {
-        props.setProperty("password", password);
-      }
-      props.setProperty("ApplicationName", "headroom-collector");
-      props.setProperty("connectTimeout", "10");
-      props.setProperty("socketTimeout", Long.toString(config.getLong(CollectorConfig.STATEMENT_TIMEOUT_MS) / 1000 + 30));
-      props.setProperty("assumeMinServerVersion", "13");
-      connection = DriverManager.getConnection(config.getString(CollectorConfig.TARGET_URL), props);
+      connection = DriverManager.getConnection(config.getString(CollectorConfig.TARGET_URL),
+          connectionProperties(new Properties()));
       systemIdentifier = CatalogReader.systemIdentifier(connection);
       LOG.info("connected to {} ({})", JdbcUrls.redact(config.getString(CollectorConfig.TARGET_URL)),
           connection.getMetaData().getDatabaseProductVersion());

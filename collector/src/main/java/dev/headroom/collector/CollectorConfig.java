@@ -29,10 +29,23 @@ public final class CollectorConfig extends AbstractConfig {
   public static final String QUERY_MAX_LENGTH = "query.max.length";
   public static final String QUERY_TEXT = "query.text";
   public static final String MESSAGE_MAX_BYTES = "message.max.bytes";
+  public static final String INSTANCE_LABELS = "instance.labels";
+  public static final String SECTIONS = "sections";
+  public static final String TABLES_INTERVAL_MS = "tables.interval.ms";
+  public static final String INDEXES_INTERVAL_MS = "indexes.interval.ms";
+  public static final String SEQUENCES_INTERVAL_MS = "sequences.interval.ms";
+  public static final String SETTINGS_INTERVAL_MS = "settings.interval.ms";
+  public static final String SIZES_INTERVAL_MS = "database.sizes.interval.ms";
+  public static final String DATABASES_INCLUDE = "databases.include";
+  public static final String DATABASES_EXCLUDE = "databases.exclude";
+  public static final String DATABASES_CONCURRENCY = "databases.concurrency";
   public static final String TOPICS_PARTITIONS = "topics.partitions";
   public static final String TOPICS_REPLICATION_FACTOR = "topics.replication.factor";
   /** Settings under this prefix go to the Kafka producer and admin client as they are (TLS, SASL). */
   public static final String KAFKA_PREFIX = "kafka.";
+
+  static final String ALL_SECTIONS = "statements,databases,activity,replication,slots,settings,wal,bgwriter,"
+      + "checkpointer,tables,indexes,sequences";
 
   public static final ConfigDef CONFIG_DEF = new ConfigDef()
       .define(BOOTSTRAP_SERVERS, Type.STRING, "127.0.0.1:9092", new ConfigDef.NonEmptyString(), Importance.HIGH,
@@ -59,10 +72,37 @@ public final class CollectorConfig extends AbstractConfig {
           "Only the top N statements by total execution time are published; the section says whether more existed.")
       .define(QUERY_MAX_LENGTH, Type.INT, 4_096, Range.between(0, 1_000_000), Importance.MEDIUM,
           "Query texts are truncated to this many characters on the server, before they are read.")
-      .define(QUERY_TEXT, Type.STRING, "full", ValidString.in("full", "omit"), Importance.MEDIUM,
-          "Whether normalized query texts are published (full) or left out (omit).")
+      .define(QUERY_TEXT, Type.STRING, "redacted", ValidString.in("redacted", "full", "omit"), Importance.MEDIUM,
+          "Query texts as published: redacted masks every quoted string and dollar-quoted body (pg_stat_statements"
+              + " keeps utility statements such as ALTER ROLE … PASSWORD '…' as written); full publishes them as"
+              + " pg_stat_statements has them; omit leaves them out.")
       .define(MESSAGE_MAX_BYTES, Type.INT, 900_000, Range.between(10_000, 50_000_000), Importance.LOW,
           "Sections larger than this are split into parts of at most this many bytes.")
+      .define(INSTANCE_LABELS, Type.LIST, "", new Labels(), Importance.LOW,
+          "Labels of the instance as key=value pairs, e.g. env=prod,team=orders; published with every snapshot.")
+      .define(SECTIONS, Type.LIST, ALL_SECTIONS, new SectionList(), Importance.MEDIUM,
+          "Catalog sections to collect. statements also publishes statements_info (pg_stat_statements' evictions"
+              + " and fill); tables, indexes and sequences are read in every database that databases.include and"
+              + " databases.exclude allow.")
+      .define(TABLES_INTERVAL_MS, Type.LONG, 300_000L, Range.atLeast(1_000), Importance.MEDIUM,
+          "Time between reads of the tables section (per-table statistics and sizes: the most expensive read)."
+              + " Like every section interval it is rounded to a multiple of interval.ms.")
+      .define(INDEXES_INTERVAL_MS, Type.LONG, 300_000L, Range.atLeast(1_000), Importance.MEDIUM,
+          "Time between reads of the indexes section.")
+      .define(SEQUENCES_INTERVAL_MS, Type.LONG, 300_000L, Range.atLeast(1_000), Importance.LOW,
+          "Time between reads of the sequences section.")
+      .define(SETTINGS_INTERVAL_MS, Type.LONG, 300_000L, Range.atLeast(1_000), Importance.LOW,
+          "Time between reads of the settings section.")
+      .define(SIZES_INTERVAL_MS, Type.LONG, 300_000L, Range.atLeast(1_000), Importance.MEDIUM,
+          "Time between reads of database sizes (pg_database_size walks every file). The databases section"
+              + " carries size_bytes only on snapshots that read them.")
+      .define(DATABASES_INCLUDE, Type.STRING, ".*", new Regex(), Importance.MEDIUM,
+          "Regular expression (whole name) of the databases whose tables, indexes and sequences are read.")
+      .define(DATABASES_EXCLUDE, Type.STRING, "", new Regex(), Importance.MEDIUM,
+          "Regular expression (whole name) of databases to leave out of the per-database sections; empty excludes none."
+              + " Templates and databases that refuse connections are always left out.")
+      .define(DATABASES_CONCURRENCY, Type.INT, 2, Range.between(1, 32), Importance.LOW,
+          "At most this many per-database connections are open at once, each for one short read-only transaction.")
       .define(TOPICS_PARTITIONS, Type.INT, 6, Range.atLeast(1), Importance.LOW,
           "Partitions of the topics this agent creates when they are missing.")
       .define(TOPICS_REPLICATION_FACTOR, Type.SHORT, (short) -1, Importance.LOW,
@@ -92,11 +132,106 @@ public final class CollectorConfig extends AbstractConfig {
     return config;
   }
 
+  /** The sections to read, as configured; database sizes ride with the databases section. */
+  public java.util.Set<Section> sections() {
+    java.util.EnumSet<Section> out = java.util.EnumSet.noneOf(Section.class);
+    for (String key : getList(SECTIONS)) {
+      Section section = Section.byKey(key).orElseThrow();
+      out.add(section);
+      if (section == Section.STATEMENTS) {
+        out.add(Section.STATEMENTS_INFO);
+      }
+      if (section == Section.DATABASES) {
+        out.add(Section.DATABASE_SIZES);
+      }
+    }
+    return out;
+  }
+
+  /** The configured interval of a section, before rounding to a multiple of interval.ms. */
+  public long sectionInterval(Section section) {
+    return switch (section) {
+      case TABLES -> getLong(TABLES_INTERVAL_MS);
+      case INDEXES -> getLong(INDEXES_INTERVAL_MS);
+      case SEQUENCES -> getLong(SEQUENCES_INTERVAL_MS);
+      case SETTINGS -> getLong(SETTINGS_INTERVAL_MS);
+      case DATABASE_SIZES -> getLong(SIZES_INTERVAL_MS);
+      default -> getLong(INTERVAL_MS);
+    };
+  }
+
+  public Map<String, String> labels() {
+    Map<String, String> out = new java.util.TreeMap<>();
+    for (String pair : getList(INSTANCE_LABELS)) {
+      int eq = pair.indexOf('=');
+      out.put(pair.substring(0, eq).trim(), pair.substring(eq + 1).trim());
+    }
+    return out;
+  }
+
+  /** Whether the per-database sections read {@code database}. */
+  public java.util.function.Predicate<String> databaseFilter() {
+    java.util.regex.Pattern include = java.util.regex.Pattern.compile(getString(DATABASES_INCLUDE));
+    String excluded = getString(DATABASES_EXCLUDE);
+    java.util.regex.Pattern exclude = excluded.isEmpty() ? null : java.util.regex.Pattern.compile(excluded);
+    return db -> include.matcher(db).matches() && (exclude == null || !exclude.matcher(db).matches());
+  }
+
   private static String defaultAgentId() {
     try {
       return InetAddress.getLocalHost().getHostName();
     } catch (UnknownHostException e) {
       return "unknown-host";
+    }
+  }
+
+  static final class SectionList implements ConfigDef.Validator {
+    @Override
+    public void ensureValid(String name, Object value) {
+      for (Object key : (java.util.List<?>) value) {
+        java.util.Optional<Section> section = Section.byKey(key.toString());
+        if (section.isEmpty() || section.get() == Section.STATEMENTS_INFO || section.get() == Section.DATABASE_SIZES) {
+          throw new ConfigException(name, value, "unknown section '" + key + "'; known: " + ALL_SECTIONS);
+        }
+      }
+    }
+
+    @Override
+    public String toString() {
+      return "any of " + ALL_SECTIONS;
+    }
+  }
+
+  static final class Labels implements ConfigDef.Validator {
+    @Override
+    public void ensureValid(String name, Object value) {
+      for (Object pair : (java.util.List<?>) value) {
+        int eq = pair.toString().indexOf('=');
+        if (eq <= 0) {
+          throw new ConfigException(name, value, "each label must be key=value, got '" + pair + "'");
+        }
+      }
+    }
+
+    @Override
+    public String toString() {
+      return "key=value,...";
+    }
+  }
+
+  static final class Regex implements ConfigDef.Validator {
+    @Override
+    public void ensureValid(String name, Object value) {
+      try {
+        java.util.regex.Pattern.compile(value.toString());
+      } catch (java.util.regex.PatternSyntaxException e) {
+        throw new ConfigException(name, value, "not a regular expression: " + e.getDescription());
+      }
+    }
+
+    @Override
+    public String toString() {
+      return "a regular expression";
     }
   }
 

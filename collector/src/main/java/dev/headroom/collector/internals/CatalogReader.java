@@ -1,5 +1,6 @@
 package dev.headroom.collector.internals;
 
+import dev.headroom.collector.Section;
 import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -10,9 +11,19 @@ import java.sql.Timestamp;
 import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,58 +37,267 @@ public final class CatalogReader {
   private static final Logger LOG = LoggerFactory.getLogger(CatalogReader.class);
 
   public record Options(long statementTimeoutMs, long lockTimeoutMs, int statementsMax, int queryMaxLength,
-      boolean queryText) {}
+      boolean queryText, boolean redactQueries) {}
+
+  /** Opens a connection to one database of the target, for the per-database sections. */
+  public interface DatabaseConnector {
+    Connection open(String database) throws SQLException;
+  }
 
   private final Options options;
+  private final Set<String> warned = ConcurrentHashMap.newKeySet();
   private boolean warnedNoStatements;
 
   public CatalogReader(Options options) {
     this.options = options;
   }
 
+  /** Reads every section, all databases included: for tests and {@code --once}. */
   public CatalogSnapshot read(Connection c) throws SQLException {
-    c.setAutoCommit(false);
-    c.setReadOnly(true);
+    return read(c, EnumSet.allOf(Section.class), null, db -> true, 1);
+  }
+
+  /**
+   * Reads the {@code due} instance sections in one read-only transaction on {@code c}, then the
+   * due per-database sections over a connection to each database that {@code databases} accepts,
+   * at most {@code concurrency} at a time. A database that cannot be read is logged and left out;
+   * the others still are.
+   */
+  public CatalogSnapshot read(Connection c, Set<Section> due, DatabaseConnector connector,
+      Predicate<String> databases, int concurrency) throws SQLException {
+    Map<String, List<Map<String, Object>>> sections = new LinkedHashMap<>();
+    Map<String, Boolean> truncated = new LinkedHashMap<>();
+    Instant statementsReset = null;
+    ServerInfo server;
+    List<String> connectable = List.of();
+    begin(c);
     try {
-      try (PreparedStatement ps = c.prepareStatement(
-          "SELECT set_config('statement_timeout', ?, true), set_config('lock_timeout', ?, true)")) {
-        ps.setString(1, options.statementTimeoutMs() + "ms");
-        ps.setString(2, options.lockTimeoutMs() + "ms");
-        ps.execute();
-      }
-      Instant capturedAt;
-      Instant postmasterStart;
-      int version;
-      boolean standby;
-      String preload;
-      try (PreparedStatement ps = c.prepareStatement(
-          "SELECT now(), pg_postmaster_start_time(), current_setting('server_version_num')::int, pg_is_in_recovery(),"
-              + " current_setting('shared_preload_libraries')");
-          ResultSet rs = ps.executeQuery()) {
-        rs.next();
-        capturedAt = rs.getTimestamp(1).toInstant();
-        postmasterStart = rs.getTimestamp(2).toInstant();
-        version = rs.getInt(3);
-        standby = rs.getBoolean(4);
-        preload = rs.getString(5);
-      }
-      Map<String, List<Map<String, Object>>> sections = new LinkedHashMap<>();
-      Map<String, Boolean> truncated = new LinkedHashMap<>();
-      Instant statementsReset = null;
-      if (statementsAvailable(c, preload)) {
-        StatementsResult statements = statements(c, version);
-        sections.put("statements", statements.rows());
-        truncated.put("statements", statements.truncated());
-        if (version >= 140000) {
-          statementsReset = single(c, "SELECT stats_reset FROM pg_stat_statements_info");
+      server = serverInfo(c);
+      if (due.contains(Section.STATEMENTS) && statementsAvailable(c, server)) {
+        StatementsResult statements = statements(c, server);
+        sections.put(Section.STATEMENTS.key(), statements.rows());
+        truncated.put(Section.STATEMENTS.key(), statements.truncated());
+        List<Map<String, Object>> info = rows(c, CatalogQueries.statementsInfo(server));
+        sections.put(Section.STATEMENTS_INFO.key(), info);
+        if (!info.isEmpty() && info.get(0).get("stats_reset") instanceof Instant reset) {
+          statementsReset = reset;
         }
       }
-      sections.put("databases", rows(c, DATABASES));
+      if (due.contains(Section.DATABASES)) {
+        List<Map<String, Object>> rows = rows(c, CatalogQueries.databases(server));
+        if (due.contains(Section.DATABASE_SIZES)) {
+          Map<String, Object> sizes = new HashMap<>();
+          for (Map<String, Object> size : rows(c, CatalogQueries.DATABASE_SIZES)) {
+            sizes.put((String) size.get("datname"), size.get("size_bytes"));
+          }
+          rows.forEach(row -> row.put("size_bytes", sizes.get((String) row.get("datname"))));
+        } else {
+          rows.forEach(row -> row.put("size_bytes", null)); // not read on this snapshot
+        }
+        sections.put(Section.DATABASES.key(), rows);
+      }
+      if (due.contains(Section.ACTIVITY)) {
+        sections.put(Section.ACTIVITY.key(), List.of(activity(c, server)));
+      }
+      if (due.contains(Section.REPLICATION)) {
+        List<Map<String, Object>> rows = rows(c, CatalogQueries.replicationSenders(server));
+        if (server.standby()) {
+          rows.addAll(rows(c, CatalogQueries.REPLICATION_RECEIVER));
+        }
+        sections.put(Section.REPLICATION.key(), rows);
+      }
+      if (due.contains(Section.SLOTS)) {
+        sections.put(Section.SLOTS.key(), rows(c, CatalogQueries.slots(server)));
+      }
+      if (due.contains(Section.SETTINGS)) {
+        List<Map<String, Object>> rows = rows(c, CatalogQueries.SETTINGS);
+        rows.forEach(SettingsRedaction::apply);
+        sections.put(Section.SETTINGS.key(), rows);
+      }
+      if (due.contains(Section.WAL)) {
+        sections.put(Section.WAL.key(), rows(c, CatalogQueries.wal(server)));
+      }
+      if (due.contains(Section.BGWRITER)) {
+        sections.put(Section.BGWRITER.key(), rows(c, CatalogQueries.bgwriter(server)));
+      }
+      if (due.contains(Section.CHECKPOINTER)) {
+        sections.put(Section.CHECKPOINTER.key(), rows(c, CatalogQueries.checkpointer(server)));
+      }
+      if (due.stream().anyMatch(Section::perDatabase)) {
+        connectable = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(CatalogQueries.CONNECTABLE_DATABASES);
+            ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            String name = rs.getString(1);
+            if (databases.test(name)) {
+              connectable.add(name);
+            }
+          }
+        }
+      }
       c.commit();
-      return new CatalogSnapshot(capturedAt, postmasterStart, version, null, standby, statementsReset, sections, truncated);
     } catch (SQLException e) {
       rollbackQuietly(c);
       throw e;
+    }
+    List<Section> perDatabase = due.stream().filter(Section::perDatabase).toList();
+    if (!perDatabase.isEmpty()) {
+      perDatabase.forEach(section -> sections.put(section.key(), new ArrayList<>()));
+      DatabaseConnector open = connector != null ? connector : db -> {
+        throw new SQLException("no connector for database " + db);
+      };
+      for (Map<String, List<Map<String, Object>>> one : perDatabase(c, server, connectable, perDatabase, open,
+          concurrency)) {
+        one.forEach((section, rows) -> sections.get(section).addAll(rows));
+      }
+    }
+    return new CatalogSnapshot(server.capturedAt(), server.postmasterStart(), server.versionNum(), null,
+        server.standby(), statementsReset, sections, truncated);
+  }
+
+  private void begin(Connection c) throws SQLException {
+    c.setAutoCommit(false);
+    c.setReadOnly(true);
+    try (PreparedStatement ps = c.prepareStatement(
+        "SELECT set_config('statement_timeout', ?, true), set_config('lock_timeout', ?, true)")) {
+      ps.setString(1, options.statementTimeoutMs() + "ms");
+      ps.setString(2, options.lockTimeoutMs() + "ms");
+      ps.execute();
+    }
+  }
+
+  private static ServerInfo serverInfo(Connection c) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(
+        "SELECT now(), pg_postmaster_start_time(), current_setting('server_version_num')::int, pg_is_in_recovery(),"
+            + " current_setting('shared_preload_libraries'),"
+            + " (SELECT extversion FROM pg_extension WHERE extname = 'pg_stat_statements')");
+        ResultSet rs = ps.executeQuery()) {
+      rs.next();
+      return new ServerInfo(rs.getTimestamp(1).toInstant(), rs.getTimestamp(2).toInstant(), rs.getInt(3),
+          rs.getBoolean(4), rs.getString(5), ServerInfo.extensionVersion(rs.getString(6)));
+    }
+  }
+
+  /** Each database in its own read-only transaction; at most {@code concurrency} connections at once. */
+  private List<Map<String, List<Map<String, Object>>>> perDatabase(Connection main, ServerInfo server,
+      List<String> databases, List<Section> due, DatabaseConnector connector, int concurrency) {
+    List<Map<String, List<Map<String, Object>>>> out = new ArrayList<>();
+    if (databases.isEmpty()) {
+      return out;
+    }
+    ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(concurrency, databases.size())), r -> {
+      Thread t = new Thread(r, "headroom-collector-db");
+      t.setDaemon(true);
+      return t;
+    });
+    try {
+      List<Future<Map<String, List<Map<String, Object>>>>> futures = new ArrayList<>();
+      for (String db : databases) {
+        futures.add(pool.submit(() -> readDatabase(db, server, due, connector)));
+      }
+      for (int i = 0; i < futures.size(); i++) {
+        try {
+          out.add(futures.get(i).get());
+        } catch (ExecutionException e) {
+          Throwable cause = e.getCause() == null ? e : e.getCause();
+          warnOnce("db:" + databases.get(i) + ":" + cause.getMessage(),
+              "database {} left out of this snapshot: {}", databases.get(i), cause.getMessage());
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      pool.shutdownNow();
+    }
+    return out;
+  }
+
+  private Map<String, List<Map<String, Object>>> readDatabase(String db, ServerInfo server, List<Section> due,
+      DatabaseConnector connector) throws SQLException {
+    Map<String, List<Map<String, Object>>> out = new LinkedHashMap<>();
+    try (Connection c = connector.open(db)) {
+      begin(c);
+      try {
+        for (Section section : due) {
+          switch (section) {
+            case TABLES -> out.put(section.key(), rows(c, CatalogQueries.tables(server)));
+            case INDEXES -> out.put(section.key(), rows(c, CatalogQueries.indexes(server)));
+            case SEQUENCES -> {
+              List<Map<String, Object>> rows = rows(c, CatalogQueries.SEQUENCES);
+              long unreadable = rows.stream().filter(r -> Boolean.FALSE.equals(r.get("readable"))).count();
+              if (unreadable > 0) {
+                warnOnce("seq:" + db, "{} sequence(s) in database {} cannot be read by this role, so their use is"
+                    + " unknown; to fix it, GRANT SELECT ON ALL SEQUENCES IN SCHEMA <schema> TO <role> (or USAGE)",
+                    unreadable, db);
+              }
+              out.put(section.key(), rows);
+            }
+            default -> throw new IllegalArgumentException(section + " is not a per-database section");
+          }
+        }
+        c.commit();
+      } catch (SQLException e) {
+        rollbackQuietly(c);
+        throw e;
+      }
+    }
+    return out;
+  }
+
+  /** One row summing up the backends: counts by state, by wait event type and by database, and the oldest ages. */
+  private static Map<String, Object> activity(Connection c, ServerInfo server) throws SQLException {
+    Map<String, Object> row = new LinkedHashMap<>();
+    Map<String, Long> byState = new TreeMap<>();
+    Map<String, Long> waiting = new TreeMap<>();
+    Map<String, Long> byDatabase = new TreeMap<>();
+    Map<String, Long> byBackendType = new TreeMap<>();
+    long connections = 0;
+    double oldestXact = 0;
+    double longestQuery = 0;
+    long oldestXmin = 0;
+    try (PreparedStatement ps = c.prepareStatement(CatalogQueries.activity(server)); ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        String backendType = rs.getString("backend_type");
+        byBackendType.merge(backendType == null ? "unknown" : backendType, 1L, Long::sum);
+        if (!"client backend".equals(backendType)) {
+          continue;
+        }
+        connections++;
+        String state = rs.getString("state");
+        byState.merge(state == null ? "unknown" : state, 1L, Long::sum);
+        String wait = rs.getString("wait_event_type");
+        if (wait != null && "active".equals(state)) {
+          waiting.merge(wait, 1L, Long::sum);
+        }
+        String db = rs.getString("datname");
+        if (db != null) {
+          byDatabase.merge(db, 1L, Long::sum);
+        }
+        oldestXact = Math.max(oldestXact, rs.getDouble("xact_age_s"));
+        longestQuery = Math.max(longestQuery, rs.getDouble("query_age_s"));
+        oldestXmin = Math.max(oldestXmin, rs.getLong("xmin_age"));
+      }
+    }
+    row.put("connections", connections);
+    try (PreparedStatement ps = c.prepareStatement(CatalogQueries.connectionLimits(server));
+        ResultSet rs = ps.executeQuery()) {
+      rs.next();
+      row.put("max_connections", rs.getLong(1));
+      row.put("reserved_connections", rs.getLong(2));
+    }
+    row.put("by_state", byState);
+    row.put("waiting", waiting);
+    row.put("by_database", byDatabase);
+    row.put("by_backend_type", byBackendType);
+    row.put("oldest_xact_age_s", oldestXact);
+    row.put("longest_query_s", longestQuery);
+    row.put("oldest_xmin_age", oldestXmin);
+    return row;
+  }
+
+  private void warnOnce(String key, String message, Object... args) {
+    if (warned.add(key)) {
+      LOG.warn(message, args);
     }
   }
 
@@ -93,13 +313,9 @@ public final class CatalogReader {
     }
   }
 
-  private boolean statementsAvailable(Connection c, String preload) throws SQLException {
-    boolean installed;
-    try (PreparedStatement ps = c.prepareStatement(
-        "SELECT 1 FROM pg_extension WHERE extname = 'pg_stat_statements'"); ResultSet rs = ps.executeQuery()) {
-      installed = rs.next();
-    }
-    boolean loaded = preload != null && preload.contains("pg_stat_statements");
+  private boolean statementsAvailable(Connection c, ServerInfo server) throws SQLException {
+    boolean installed = server.statementsVersion() > 0;
+    boolean loaded = server.statementsLoaded();
     if (installed && loaded) {
       warnedNoStatements = false;
       return true;
@@ -117,21 +333,8 @@ public final class CatalogReader {
 
   record StatementsResult(List<Map<String, Object>> rows, boolean truncated) {}
 
-  private StatementsResult statements(Connection c, int version) throws SQLException {
-    String toplevel = version >= 140000 ? "s.toplevel" : "true";
-    String statsSince = version >= 170000 ? ", s.stats_since" : "";
-    String query = options.queryText() ? "left(s.query, ?)" : "NULL::text";
-    String sql = "SELECT s.queryid, d.datname, r.rolname AS usename, " + toplevel + " AS toplevel, "
-        + query + " AS query, s.calls, s.total_exec_time AS total_exec_time_ms,"
-        + " s.min_exec_time AS min_exec_time_ms, s.max_exec_time AS max_exec_time_ms,"
-        + " s.mean_exec_time AS mean_exec_time_ms, s.stddev_exec_time AS stddev_exec_time_ms, s.rows,"
-        + " s.shared_blks_hit, s.shared_blks_read, s.temp_blks_written, s.wal_bytes" + statsSince + ","
-        + " count(*) OVER () AS headroom_total"
-        + " FROM pg_stat_statements s"
-        + " LEFT JOIN pg_database d ON d.oid = s.dbid"
-        + " LEFT JOIN pg_roles r ON r.oid = s.userid"
-        + " ORDER BY s.total_exec_time DESC LIMIT ?";
-    try (PreparedStatement ps = c.prepareStatement(sql)) {
+  private StatementsResult statements(Connection c, ServerInfo server) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(CatalogQueries.statements(server, options.queryText()))) {
       int i = 1;
       if (options.queryText()) {
         ps.setInt(i++, options.queryMaxLength());
@@ -150,20 +353,15 @@ public final class CatalogReader {
           if (row.get("usename") == null) {
             row.put("usename", "");
           }
+          if (options.redactQueries()) {
+            row.put("query", QueryRedaction.redact((String) row.get("query")));
+          }
           rows.add(row);
         }
       }
       return new StatementsResult(rows, total > rows.size());
     }
   }
-
-  private static final String DATABASES = "SELECT d.datname, s.numbackends, s.xact_commit, s.xact_rollback,"
-      + " s.blks_read, s.blks_hit, s.tup_returned, s.tup_fetched, s.tup_inserted, s.tup_updated, s.tup_deleted,"
-      + " s.deadlocks, s.temp_bytes, s.stats_reset,"
-      + " CASE WHEN d.datallowconn THEN pg_database_size(d.oid) END AS size_bytes,"
-      + " age(d.datfrozenxid) AS frozen_xid_age"
-      + " FROM pg_database d JOIN pg_stat_database s ON s.datid = d.oid"
-      + " ORDER BY d.datname";
 
   private static List<Map<String, Object>> rows(Connection c, String sql) throws SQLException {
     List<Map<String, Object>> rows = new ArrayList<>();
@@ -173,16 +371,6 @@ public final class CatalogReader {
       }
     }
     return rows;
-  }
-
-  private static Instant single(Connection c, String sql) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
-      if (rs.next()) {
-        Timestamp ts = rs.getTimestamp(1);
-        return ts == null ? null : ts.toInstant();
-      }
-      return null;
-    }
   }
 
   /** One row as JSON-ready values: integers as longs, other numbers as doubles, times as instants. */

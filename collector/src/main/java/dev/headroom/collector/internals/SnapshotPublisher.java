@@ -26,14 +26,16 @@ public final class SnapshotPublisher {
     this.maxMessageBytes = maxMessageBytes;
   }
 
+  /** One message per section part; {@code intervalMs} gives each section's own interval. */
   public List<Snapshot> messages(CatalogSnapshot catalog, Snapshot.InstanceInfo instance, Snapshot.AgentInfo agent,
-      long intervalMs) {
+      java.util.function.ToLongFunction<String> intervalMs) {
     String snapshotId = UUID.randomUUID().toString();
     List<Snapshot> out = new ArrayList<>();
     for (Map.Entry<String, List<Map<String, Object>>> section : catalog.sections().entrySet()) {
       List<List<Map<String, Object>>> parts = split(section.getValue());
       for (int i = 0; i < parts.size(); i++) {
-        out.add(new Snapshot(Snapshot.SCHEMA, snapshotId, instance, agent, catalog.capturedAt(), intervalMs,
+        out.add(new Snapshot(Snapshot.SCHEMA, snapshotId, instance, agent, catalog.capturedAt(),
+            intervalMs.applyAsLong(section.getKey()),
             catalog.postmasterStart(), "statements".equals(section.getKey()) ? catalog.statementsStatsReset() : null,
             section.getKey(), i, parts.size(), parts.get(i),
             catalog.truncated().getOrDefault(section.getKey(), false)));
