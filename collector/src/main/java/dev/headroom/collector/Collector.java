@@ -3,40 +3,55 @@ package dev.headroom.collector;
 import dev.headroom.collector.internals.CatalogReader;
 import dev.headroom.collector.internals.CatalogSnapshot;
 import dev.headroom.collector.internals.DatabaseUrls;
+import dev.headroom.collector.internals.HostReader;
+import dev.headroom.collector.internals.PgBouncerConsole;
+import dev.headroom.collector.internals.PgBouncerReader;
 import dev.headroom.collector.internals.SnapshotPublisher;
+import dev.headroom.collector.transport.DirectOutbox;
+import dev.headroom.collector.transport.OutboundRecord;
+import dev.headroom.collector.transport.Outbox;
 import dev.headroom.schemas.JdbcUrls;
+import dev.headroom.schemas.LatencySample;
 import dev.headroom.schemas.Snapshot;
 import dev.headroom.schemas.TopicAdmin;
 import dev.headroom.schemas.Topics;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Set;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The collector agent for one monitored instance: every interval, one consistent catalog
- * snapshot, published to {@code headroom.snapshots.v1}. Snapshots never overlap: one that is
- * due while the previous still runs is skipped and counted.
+ * The collector for one monitored instance: every interval, one consistent catalog snapshot
+ * (plus the host and PgBouncer sections when configured), published to
+ * {@code headroom.snapshots.v1}; between snapshots, a timed probe query published as exact
+ * latency samples. Snapshots never overlap: one that is due while the previous still runs is
+ * skipped and counted. Everything goes out through an {@link Outbox}.
  */
 public final class Collector implements Runnable, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Collector.class);
@@ -45,7 +60,8 @@ public final class Collector implements Runnable, AutoCloseable {
   private final CollectorConfig config;
   private final Clock clock;
   private final CatalogReader reader;
-  private final Producer<String, byte[]> producer;
+  private final Outbox outbox;
+  private final boolean ownsOutbox;
   private final SnapshotPublisher publisher;
   private final CountDownLatch closed = new CountDownLatch(1);
   private final CountDownLatch stopped = new CountDownLatch(1);
@@ -53,37 +69,61 @@ public final class Collector implements Runnable, AutoCloseable {
   private final AtomicLong messages = new AtomicLong();
   private final AtomicLong failures = new AtomicLong();
   private final AtomicLong skipped = new AtomicLong();
+  private final AtomicLong probes = new AtomicLong();
+  private final AtomicLong probeFailures = new AtomicLong();
   private Connection connection;
+  private Connection probeConnection;
   private String systemIdentifier;
+  private Path dataDirectory;
+  private boolean warnedHost;
+  private String lastPgBouncerError;
+  private ScheduledExecutorService prober;
   private volatile boolean running;
 
   public Collector(CollectorConfig config) {
-    this(config, Clock.systemUTC());
+    this(config, Clock.systemUTC(), null);
   }
 
-  public Collector(CollectorConfig config, Clock clock) {
+  /** A collector publishing through {@code outbox} (shared by an agent's targets); null gives it its own, unspooled. */
+  public Collector(CollectorConfig config, Clock clock, Outbox outbox) {
     this.config = config;
     this.clock = clock;
     this.reader = new CatalogReader(new CatalogReader.Options(config.getLong(CollectorConfig.STATEMENT_TIMEOUT_MS),
         config.getLong(CollectorConfig.LOCK_TIMEOUT_MS), config.getInt(CollectorConfig.STATEMENTS_MAX),
         config.getInt(CollectorConfig.QUERY_MAX_LENGTH), !"omit".equals(config.getString(CollectorConfig.QUERY_TEXT)),
         "redacted".equals(config.getString(CollectorConfig.QUERY_TEXT))));
-    Map<String, Object> kafka = config.kafkaClientConfig();
-    TopicAdmin.ensure(kafka, List.of(Topics.SNAPSHOTS, Topics.LATENCY), config.getInt(CollectorConfig.TOPICS_PARTITIONS),
-        config.getShort(CollectorConfig.TOPICS_REPLICATION_FACTOR));
+    if (outbox == null) {
+      ensureTopics(config);
+      this.outbox = new DirectOutbox(producer(config), Duration.ofSeconds(60));
+      this.ownsOutbox = true;
+    } else {
+      this.outbox = outbox;
+      this.ownsOutbox = false;
+    }
+    this.publisher = new SnapshotPublisher(config.getInt(CollectorConfig.MESSAGE_MAX_BYTES));
+  }
+
+  /** Creates the topics the collector writes when they are missing. */
+  public static void ensureTopics(CollectorConfig config) {
+    TopicAdmin.ensure(config.kafkaClientConfig(), List.of(Topics.SNAPSHOTS, Topics.LATENCY, Topics.EVENTS),
+        config.getInt(CollectorConfig.TOPICS_PARTITIONS), config.getShort(CollectorConfig.TOPICS_REPLICATION_FACTOR));
+  }
+
+  /** The agent's producer: idempotent, acks=all, zstd, requests large enough for the biggest part. */
+  public static Producer<String, byte[]> producer(CollectorConfig config) {
     Properties props = new Properties();
-    props.putAll(kafka);
+    props.putAll(config.kafkaClientConfig());
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     props.put(ProducerConfig.ACKS_CONFIG, "all");
     props.put(ProducerConfig.LINGER_MS_CONFIG, 20);
     props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "zstd");
-    props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Math.max(1_048_576, config.getInt(CollectorConfig.MESSAGE_MAX_BYTES) + 4096));
-    props.put(ProducerConfig.CLIENT_ID_CONFIG, "headroom-collector-" + config.getString(CollectorConfig.INSTANCE_ID));
-    this.producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
-    this.publisher = new SnapshotPublisher(producer, config.getInt(CollectorConfig.MESSAGE_MAX_BYTES));
+    props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
+        Math.max(1_048_576, config.getInt(CollectorConfig.MESSAGE_MAX_BYTES) + 4096));
+    props.put(ProducerConfig.CLIENT_ID_CONFIG, "headroom-collector-" + config.getString(CollectorConfig.AGENT_ID));
+    return new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
   }
 
-  /** Takes one snapshot of every configured section and publishes it, waiting for the broker's acknowledgement. */
+  /** Takes one snapshot of every configured section and publishes it. */
   public List<Snapshot> snapshotOnce() throws SQLException {
     return snapshot(config.sections());
   }
@@ -119,28 +159,119 @@ public final class Collector implements Runnable, AutoCloseable {
       closeConnection();
       throw e;
     }
+    Map<String, List<Map<String, Object>>> extra = new LinkedHashMap<>();
+    Map<String, Object> host = host();
+    if (host != null) {
+      extra.put("host", List.of(host));
+    }
+    extra.putAll(pgbouncer());
+    if (!extra.isEmpty()) {
+      Map<String, List<Map<String, Object>>> sections = new LinkedHashMap<>(catalog.sections());
+      sections.putAll(extra);
+      catalog = new CatalogSnapshot(catalog.capturedAt(), catalog.postmasterStart(), catalog.serverVersionNum(),
+          catalog.systemIdentifier(), catalog.standby(), catalog.statementsStatsReset(), sections, catalog.truncated());
+    }
     String cluster = config.getString(CollectorConfig.INSTANCE_CLUSTER);
     Snapshot.InstanceInfo instance = new Snapshot.InstanceInfo(config.getString(CollectorConfig.INSTANCE_ID),
         cluster.isEmpty() ? null : cluster, catalog.standby() ? "standby" : "primary", systemIdentifier,
         catalog.serverVersionNum(), config.labels());
     List<Snapshot> out = publisher.messages(catalog, instance, new Snapshot.AgentInfo(
         config.getString(CollectorConfig.AGENT_ID), VERSION), this::intervalOf);
-    List<Future<RecordMetadata>> sent = publisher.send(out);
-    producer.flush();
-    for (Future<RecordMetadata> f : sent) {
-      try {
-        f.get(60, TimeUnit.SECONDS);
-      } catch (ExecutionException | TimeoutException e) {
-        throw new IllegalStateException("Kafka did not acknowledge the snapshot: "
-            + (e.getCause() == null ? e : e.getCause()).getMessage(), e);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while publishing", e);
-      }
-    }
+    outbox.publish(SnapshotPublisher.records(out));
     snapshots.incrementAndGet();
     messages.addAndGet(out.size());
     return out;
+  }
+
+  /** The host section when the agent runs beside the server (or is told where the data directory is). */
+  private Map<String, Object> host() {
+    String mode = config.getString(CollectorConfig.HOST_METRICS);
+    if ("off".equals(mode) || !Files.isReadable(Path.of("/proc/stat"))) {
+      return null;
+    }
+    Path dir = dataDirectory;
+    boolean local = isLocal(config.getString(CollectorConfig.TARGET_URL));
+    if ("auto".equals(mode) && (!local || dir == null || !Files.isDirectory(dir))) {
+      return null;
+    }
+    try {
+      return HostReader.system().read(dir != null && Files.isDirectory(dir) ? dir : null);
+    } catch (IOException | RuntimeException e) {
+      if (!warnedHost) {
+        warnedHost = true;
+        LOG.warn("host section of {} not read: {}", config.getString(CollectorConfig.INSTANCE_ID), e.getMessage());
+      }
+      return null;
+    }
+  }
+
+  static boolean isLocal(String url) {
+    Properties parsed = org.postgresql.Driver.parseURL(url, null);
+    String hosts = parsed == null ? "" : parsed.getProperty("PGHOST", "localhost");
+    for (String h : hosts.split(",")) {
+      if (!(h.equals("localhost") || h.startsWith("127.") || h.equals("::1") || h.equals("[::1]") || h.startsWith("/"))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** PgBouncer's pools and stats; a pooler that cannot be read is logged (once per error) and left out. */
+  private Map<String, List<Map<String, Object>>> pgbouncer() {
+    String url = config.getString(CollectorConfig.PGBOUNCER_URL);
+    if (url.isEmpty()) {
+      return Map.of();
+    }
+    java.net.URI uri = CollectorConfig.pgbouncerUri(url);
+    try (PgBouncerConsole c = PgBouncerConsole.connect(uri.getHost(), uri.getPort() < 0 ? 6432 : uri.getPort(),
+        uri.getPath() == null || uri.getPath().length() <= 1 ? "pgbouncer" : uri.getPath().substring(1),
+        config.getString(CollectorConfig.PGBOUNCER_USER), config.pgbouncerPassword(), 10_000)) {
+      Map<String, List<Map<String, Object>>> out = PgBouncerReader.read(c);
+      lastPgBouncerError = null;
+      return out;
+    } catch (SQLException e) {
+      if (!String.valueOf(e.getMessage()).equals(lastPgBouncerError)) {
+        lastPgBouncerError = String.valueOf(e.getMessage());
+        LOG.warn("PgBouncer at {} not read (the other sections still are): {}", JdbcUrls.redact(url), e.getMessage());
+      }
+      return Map.of();
+    }
+  }
+
+  /** One timed round trip; published as an exact sample of the instance's latency. */
+  void probe() {
+    String instanceId = config.getString(CollectorConfig.INSTANCE_ID);
+    try {
+      if (probeConnection == null || probeConnection.isClosed()) {
+        probeConnection = DriverManager.getConnection(config.getString(CollectorConfig.TARGET_URL),
+            connectionProperties(new Properties()));
+        try (Statement s = probeConnection.createStatement()) {
+          s.execute("SET statement_timeout = '" + config.getLong(CollectorConfig.STATEMENT_TIMEOUT_MS) + "ms'");
+          s.execute("SET default_transaction_read_only = on");
+        }
+      }
+      Instant at = clock.instant();
+      long t0 = System.nanoTime();
+      try (PreparedStatement ps = probeConnection.prepareStatement(config.getString(CollectorConfig.PROBE_QUERY));
+          ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          // drain: the round trip includes the result
+        }
+      }
+      double ms = (System.nanoTime() - t0) / 1e6;
+      LatencySample sample = new LatencySample(LatencySample.SCHEMA,
+          "probe:" + config.getString(CollectorConfig.AGENT_ID) + ":" + at.toEpochMilli(), instanceId, at, "instance",
+          "probe", ms, 1);
+      outbox.publish(List.of(new OutboundRecord(Topics.LATENCY.name(), instanceId, at.toEpochMilli(),
+          Topics.LATENCY_SAMPLE_SERDE.write(sample))));
+      probes.incrementAndGet();
+    } catch (SQLException | RuntimeException e) {
+      if (probeFailures.getAndIncrement() == 0 || LOG.isDebugEnabled()) {
+        LOG.warn("probe of {} failed: {}", instanceId, e.getMessage());
+      }
+      closeQuietly(probeConnection);
+      probeConnection = null;
+    }
   }
 
   /** Runs until {@link #close()}; each failure is logged and counted, and the next interval tries again. */
@@ -148,6 +279,15 @@ public final class Collector implements Runnable, AutoCloseable {
   public void run() {
     running = true;
     long interval = config.getLong(CollectorConfig.INTERVAL_MS);
+    long probeInterval = config.getLong(CollectorConfig.PROBE_INTERVAL_MS);
+    if (probeInterval > 0) {
+      prober = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "headroom-probe-" + config.getString(CollectorConfig.INSTANCE_ID));
+        t.setDaemon(true);
+        return t;
+      });
+      prober.scheduleWithFixedDelay(this::probe, 0, probeInterval, TimeUnit.MILLISECONDS);
+    }
     long next = clock.millis();
     long tick = 0;
     LOG.info("collecting {} from {} every {} ms", config.getString(CollectorConfig.INSTANCE_ID),
@@ -172,6 +312,15 @@ public final class Collector implements Runnable, AutoCloseable {
         tick++;
       }
     } finally {
+      if (prober != null) {
+        prober.shutdownNow();
+        try {
+          prober.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      closeQuietly(probeConnection);
       closeConnection();
       stopped.countDown();
     }
@@ -212,20 +361,38 @@ public final class Collector implements Runnable, AutoCloseable {
       connection = DriverManager.getConnection(config.getString(CollectorConfig.TARGET_URL),
           connectionProperties(new Properties()));
       systemIdentifier = CatalogReader.systemIdentifier(connection);
+      dataDirectory = configuredOrServerDataDirectory(connection);
       LOG.info("connected to {} ({})", JdbcUrls.redact(config.getString(CollectorConfig.TARGET_URL)),
           connection.getMetaData().getDatabaseProductVersion());
     }
     return connection;
   }
 
+  private Path configuredOrServerDataDirectory(Connection c) {
+    String configured = config.getString(CollectorConfig.HOST_DATA_DIRECTORY);
+    if (!configured.isEmpty()) {
+      return Path.of(configured);
+    }
+    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT current_setting('data_directory')")) {
+      return rs.next() ? Path.of(rs.getString(1)) : null;
+    } catch (SQLException e) {
+      LOG.debug("data_directory not readable: {}", e.getMessage());
+      return null;
+    }
+  }
+
   private void closeConnection() {
-    if (connection != null) {
+    closeQuietly(connection);
+    connection = null;
+  }
+
+  private static void closeQuietly(Connection c) {
+    if (c != null) {
       try {
-        connection.close();
+        c.close();
       } catch (SQLException ignored) {
         // already broken
       }
-      connection = null;
     }
   }
 
@@ -245,17 +412,27 @@ public final class Collector implements Runnable, AutoCloseable {
     return skipped.get();
   }
 
-  /** Stops the loop (waiting for a snapshot in flight) and flushes what was sent. */
+  public long probes() {
+    return probes.get();
+  }
+
+  public long probeFailures() {
+    return probeFailures.get();
+  }
+
+  /** Stops the loop (waiting for a snapshot in flight) and, when it owns it, closes the outbox. */
   @Override
   public void close() {
     closed.countDown();
     try {
-      // a snapshot in flight is bounded by statement_timeout and the producer's delivery timeout
+      // a snapshot in flight is bounded by statement_timeout and the outbox's own bounds
       stopped.await(running ? 150_000 : 0, TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    producer.close(Duration.ofSeconds(10));
+    if (ownsOutbox) {
+      outbox.close();
+    }
     closeConnection();
   }
 }

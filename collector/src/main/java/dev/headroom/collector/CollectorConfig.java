@@ -22,7 +22,16 @@ public final class CollectorConfig extends AbstractConfig {
   public static final String TARGET_USER = "target.user";
   public static final String TARGET_PASSWORD = "target.password";
   public static final String TARGET_PASSWORD_ENV = "HEADROOM_TARGET_PASSWORD";
+  public static final String TARGET_PASSWORD_FILE = "target.password.file";
   public static final String INTERVAL_MS = "interval.ms";
+  public static final String PROBE_INTERVAL_MS = "probe.interval.ms";
+  public static final String PROBE_QUERY = "probe.query";
+  public static final String HOST_METRICS = "host.metrics";
+  public static final String HOST_DATA_DIRECTORY = "host.data.directory";
+  public static final String PGBOUNCER_URL = "pgbouncer.url";
+  public static final String PGBOUNCER_USER = "pgbouncer.user";
+  public static final String PGBOUNCER_PASSWORD = "pgbouncer.password";
+  public static final String PGBOUNCER_PASSWORD_ENV = "HEADROOM_PGBOUNCER_PASSWORD";
   public static final String STATEMENT_TIMEOUT_MS = "statement.timeout.ms";
   public static final String LOCK_TIMEOUT_MS = "lock.timeout.ms";
   public static final String STATEMENTS_MAX = "statements.max";
@@ -62,6 +71,8 @@ public final class CollectorConfig extends AbstractConfig {
       .define(TARGET_PASSWORD, Type.PASSWORD, "", Importance.HIGH,
           "Password of the role; empty takes the environment variable " + TARGET_PASSWORD_ENV
               + ", then the URL or ~/.pgpass. Never logged.")
+      .define(TARGET_PASSWORD_FILE, Type.STRING, "", Importance.MEDIUM,
+          "File holding the role's password (first line), read at start; used when target.password is empty.")
       .define(INTERVAL_MS, Type.LONG, 60_000L, Range.atLeast(1_000), Importance.HIGH,
           "Time between snapshots. A snapshot still running when the next is due makes that one be skipped and counted.")
       .define(STATEMENT_TIMEOUT_MS, Type.LONG, 5_000L, Range.between(100, 600_000), Importance.MEDIUM,
@@ -78,6 +89,25 @@ public final class CollectorConfig extends AbstractConfig {
               + " pg_stat_statements has them; omit leaves them out.")
       .define(MESSAGE_MAX_BYTES, Type.INT, 900_000, Range.between(10_000, 50_000_000), Importance.LOW,
           "Sections larger than this are split into parts of at most this many bytes.")
+      .define(PROBE_INTERVAL_MS, Type.LONG, 10_000L, Range.atLeast(0), Importance.MEDIUM,
+          "Time between probe queries (a timed round trip from the agent on a connection of its own, published as an"
+              + " exact latency sample with source probe); 0 turns the probe off.")
+      .define(PROBE_QUERY, Type.STRING, "SELECT 1", new ConfigDef.NonEmptyString(), Importance.LOW,
+          "The probe's query, run read-only under statement.timeout.ms.")
+      .define(HOST_METRICS, Type.STRING, "auto", ValidString.in("auto", "on", "off"), Importance.MEDIUM,
+          "The host section (CPU, memory, load, the data directory's filesystem, from /proc and statvfs): auto reads"
+              + " it when the target is on this host (a loopback or socket address) and its data directory is visible.")
+      .define(HOST_DATA_DIRECTORY, Type.STRING, "", Importance.LOW,
+          "The data directory whose filesystem the host section reports; empty asks the server (data_directory).")
+      .define(PGBOUNCER_URL, Type.STRING, "", new PgBouncerUrl(), Importance.MEDIUM,
+          "Address of the PgBouncer admin console in front of this instance, e.g. postgresql://db1:6432/pgbouncer"
+              + " (a jdbc: prefix is accepted); empty leaves out the pgbouncer_pools and pgbouncer_stats sections."
+              + " Plain TCP; the user must be in PgBouncer's admin_users or stats_users.")
+      .define(PGBOUNCER_USER, Type.STRING, "headroom", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
+          "User for the PgBouncer admin console.")
+      .define(PGBOUNCER_PASSWORD, Type.PASSWORD, "", Importance.MEDIUM,
+          "Password for the PgBouncer admin console; empty takes the environment variable " + PGBOUNCER_PASSWORD_ENV
+              + ". Never logged.")
       .define(INSTANCE_LABELS, Type.LIST, "", new Labels(), Importance.LOW,
           "Labels of the instance as key=value pairs, e.g. env=prod,team=orders; published with every snapshot.")
       .define(SECTIONS, Type.LIST, ALL_SECTIONS, new SectionList(), Importance.MEDIUM,
@@ -108,22 +138,52 @@ public final class CollectorConfig extends AbstractConfig {
       .define(TOPICS_REPLICATION_FACTOR, Type.SHORT, (short) -1, Importance.LOW,
           "Replication factor of the topics this agent creates; -1 takes the broker's default.");
 
+  private final String filePassword;
+
   public CollectorConfig(Map<?, ?> props) {
     super(CONFIG_DEF, props, false);
+    filePassword = readPasswordFile(getString(TARGET_PASSWORD_FILE));
     short rf = getShort(TOPICS_REPLICATION_FACTOR);
     if (rf == 0 || rf < -1) {
       throw new ConfigException(TOPICS_REPLICATION_FACTOR, rf, "must be -1 (broker default) or at least 1");
     }
   }
 
-  /** The password from the setting, else from the environment; null when neither is set. */
+  /** The password from the setting, else the password file, else the environment; null when none is set. */
   public String password() {
     Password configured = getPassword(TARGET_PASSWORD);
     if (configured != null && !configured.value().isEmpty()) {
       return configured.value();
     }
+    if (filePassword != null) {
+      return filePassword;
+    }
     String env = System.getenv(TARGET_PASSWORD_ENV);
     return env == null || env.isEmpty() ? null : env;
+  }
+
+  public String pgbouncerPassword() {
+    Password configured = getPassword(PGBOUNCER_PASSWORD);
+    if (configured != null && !configured.value().isEmpty()) {
+      return configured.value();
+    }
+    String env = System.getenv(PGBOUNCER_PASSWORD_ENV);
+    return env == null || env.isEmpty() ? null : env;
+  }
+
+  private static String readPasswordFile(String path) {
+    if (path.isEmpty()) {
+      return null;
+    }
+    try {
+      java.util.List<String> lines = java.nio.file.Files.readAllLines(java.nio.file.Path.of(path));
+      if (lines.isEmpty() || lines.get(0).isEmpty()) {
+        throw new ConfigException(TARGET_PASSWORD_FILE, path, "the file is empty");
+      }
+      return lines.get(0);
+    } catch (java.io.IOException e) {
+      throw new ConfigException(TARGET_PASSWORD_FILE, path, "cannot be read: " + e.getClass().getSimpleName());
+    }
   }
 
   public Map<String, Object> kafkaClientConfig() {
@@ -182,6 +242,35 @@ public final class CollectorConfig extends AbstractConfig {
       return InetAddress.getLocalHost().getHostName();
     } catch (UnknownHostException e) {
       return "unknown-host";
+    }
+  }
+
+  /** The console's address from {@code [jdbc:]postgresql://host[:port][/database]}. */
+  public static java.net.URI pgbouncerUri(String url) {
+    String u = url.startsWith("jdbc:") ? url.substring(5) : url;
+    java.net.URI uri = java.net.URI.create(u);
+    if (!"postgresql".equals(uri.getScheme()) || uri.getHost() == null) {
+      throw new IllegalArgumentException("expected postgresql://host[:port][/database]");
+    }
+    return uri;
+  }
+
+  static final class PgBouncerUrl implements ConfigDef.Validator {
+    @Override
+    public void ensureValid(String name, Object value) {
+      if (value == null || value.toString().isEmpty()) {
+        return;
+      }
+      try {
+        pgbouncerUri(value.toString());
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(name, dev.headroom.schemas.JdbcUrls.redact(value.toString()), e.getMessage());
+      }
+    }
+
+    @Override
+    public String toString() {
+      return "postgresql://host:port/pgbouncer";
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.headroom.collector.internals;
 
+import dev.headroom.collector.transport.OutboundRecord;
 import dev.headroom.schemas.Json;
 import dev.headroom.schemas.Snapshot;
 import dev.headroom.schemas.Topics;
@@ -7,22 +8,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.Future;
-import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
 
 /**
  * Turns a catalog snapshot into contract messages, one per section, splitting large sections
- * into parts of bounded size, and sends them keyed by instance id with the capture time as
- * the record timestamp.
+ * into parts of bounded size, as records keyed by instance id with the capture time as the
+ * record timestamp.
  */
 public final class SnapshotPublisher {
-  private final Producer<String, byte[]> producer;
   private final int maxMessageBytes;
 
-  public SnapshotPublisher(Producer<String, byte[]> producer, int maxMessageBytes) {
-    this.producer = producer;
+  public SnapshotPublisher(int maxMessageBytes) {
     this.maxMessageBytes = maxMessageBytes;
   }
 
@@ -44,13 +39,14 @@ public final class SnapshotPublisher {
     return out;
   }
 
-  public List<Future<RecordMetadata>> send(List<Snapshot> messages) {
-    List<Future<RecordMetadata>> sent = new ArrayList<>(messages.size());
+  /** The messages as records: key = instance id, timestamp = captured_at. */
+  public static List<OutboundRecord> records(List<Snapshot> messages) {
+    List<OutboundRecord> out = new ArrayList<>(messages.size());
     for (Snapshot s : messages) {
-      sent.add(producer.send(new ProducerRecord<>(Topics.SNAPSHOTS.name(), null, s.capturedAt().toEpochMilli(),
-          s.instanceId(), Topics.SNAPSHOT_SERDE.write(s))));
+      out.add(new OutboundRecord(Topics.SNAPSHOTS.name(), s.instanceId(), s.capturedAt().toEpochMilli(),
+          Topics.SNAPSHOT_SERDE.write(s)));
     }
-    return sent;
+    return out;
   }
 
   /** Parts whose rows add up to at most the byte budget (a single larger row gets a part of its own). */
