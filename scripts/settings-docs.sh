@@ -3,7 +3,7 @@
 # Run after changing any setting's name, default or documentation: ./scripts/settings-docs.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -f cli/target/headroom-cli.jar ] || mvn -B -q -ntp -DskipTests package
+mvn -B -q -ntp -DskipTests -pl cli -am package
 java -cp "cli/target/headroom-cli.jar:cli/target/lib/*" dev.headroom.cli.ConfigDocs > target-settings.md
 python3 - <<'PY'
 import re
