@@ -357,18 +357,20 @@ public final class DurationLogFollower implements AutoCloseable {
       throw new IllegalStateException("follower is closed");
     }
     List<LogFile> files = LogFiles.list(options.logDirectory(), options.format());
+    Counts counts = new Counts();
     Position pos;
-    if (position == null) {
-      pos = initial(files);
+    if (position != null) {
+      pos = reconcile(position, files, counts);
+    } else if (committed != null) {
+      pos = reconcile(committed, files, counts); // a first poll that failed after choosing where to start
+    } else {
+      pos = initial(files, counts);
       if (pos == null) {
         return List.of();
       }
-      committed = pos;
-    } else {
-      pos = reconcile(position, files);
+      committed = pos; // where a rewind goes back to before the first commit
     }
     List<LatencySample> out = new ArrayList<>();
-    Counts counts = new Counts();
     int budget = options.maxEntriesPerPoll();
     Stall stall = stalled;
     while (true) {
@@ -395,6 +397,7 @@ public final class DurationLogFollower implements AutoCloseable {
           stall = seen;
           break;
         }
+        counts.entries++;
         counts.malformed++;
         LOG.warn("{}: unfinished last entry at byte {} dropped ({} bytes): the server moved on to {}", pos.file(),
             pos.offset(), read.size() - pos.offset(), next.name());
@@ -447,7 +450,7 @@ public final class DurationLogFollower implements AutoCloseable {
     closed = true;
   }
 
-  private Position initial(List<LogFile> files) throws IOException {
+  private Position initial(List<LogFile> files, Counts counts) throws IOException {
     if (files.isEmpty()) {
       if (options.startAt() == StartAt.END && !startedEmpty) {
         startedEmpty = true;
@@ -456,7 +459,7 @@ public final class DurationLogFollower implements AutoCloseable {
       }
       return null;
     }
-    filesFollowed.incrementAndGet();
+    counts.filesFollowed++;
     if (options.startAt() == StartAt.BEGINNING || startedEmpty) {
       LogFile first = files.get(0);
       LOG.info("following {} from its start", first.name());
@@ -474,7 +477,7 @@ public final class DurationLogFollower implements AutoCloseable {
   }
 
   /** The position, checked against the files as they are now: still the same file, not cut short. */
-  private Position reconcile(Position pos, List<LogFile> files) throws IOException {
+  private Position reconcile(Position pos, List<LogFile> files, Counts counts) throws IOException {
     LogFile file = find(files, pos.file());
     String why;
     if (file == null) {
@@ -499,8 +502,8 @@ public final class DurationLogFollower implements AutoCloseable {
       }
       from = files.get(files.size() - 1);
     }
-    filesRestarted.incrementAndGet();
-    filesFollowed.incrementAndGet();
+    counts.filesRestarted++;
+    counts.filesFollowed++;
     LOG.warn("{} {} (read up to byte {}): following {} from its start", pos.file(), why, pos.offset(), from.name());
     return start(from, 0);
   }
@@ -530,6 +533,7 @@ public final class DurationLogFollower implements AutoCloseable {
     long malformed;
     long overLong;
     long filesFollowed;
+    long filesRestarted;
 
     void addTo(DurationLogFollower f) {
       f.entriesRead.addAndGet(entries);
@@ -539,6 +543,7 @@ public final class DurationLogFollower implements AutoCloseable {
       f.malformed.addAndGet(malformed);
       f.overLong.addAndGet(overLong);
       f.filesFollowed.addAndGet(filesFollowed);
+      f.filesRestarted.addAndGet(filesRestarted);
     }
   }
 

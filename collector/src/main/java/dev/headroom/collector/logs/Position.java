@@ -11,6 +11,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Where the follower is: the first unread byte of a file, the file's identity token (empty until
@@ -19,6 +21,7 @@ import java.util.Optional;
  */
 record Position(String file, long offset, String token, long modifiedNanos) {
   static final String SCHEMA = "headroom.log-position/1";
+  private static final Logger LOG = LoggerFactory.getLogger(Position.class);
 
   Position withOffset(long newOffset, String newToken, long newModifiedNanos) {
     return new Position(file, newOffset, newToken, newModifiedNanos);
@@ -44,6 +47,8 @@ record Position(String file, long offset, String token, long modifiedNanos) {
       throw new IOException("state file " + stateFile + " is not a saved log position; delete it to start over");
     }
     if (!directory.toString().equals(saved.directory()) || !format.equals(saved.format())) {
+      LOG.warn("state file {} holds a position in the {} of {}, not the {} of {}: not used", stateFile,
+          saved.format(), saved.directory(), format, directory);
       return Optional.empty();
     }
     return Optional.of(new Position(saved.file(), saved.offset(), saved.token() == null ? "" : saved.token(),
