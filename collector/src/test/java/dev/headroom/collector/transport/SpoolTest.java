@@ -108,6 +108,7 @@ class SpoolTest {
   @Test
   void shouldRefuseASecondSpoolOnTheSameDirectory() {
     try (Spool spool = Spool.open(dir, ROOMY)) {
+      spool.append(entries("held", 0, 1));
       assertThatThrownBy(() -> Spool.open(dir, ROOMY))
           .isInstanceOf(IllegalStateException.class)
           .hasMessageContaining(dir.resolve(Spool.FILE_NAME).toString());

@@ -13,6 +13,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -114,8 +120,42 @@ class SpoolingOutboxTest {
   @Test
   void shouldHoldOnlyOneOutboxPerDirectory() {
     try (SpoolingOutbox outbox = outbox(options())) {
+      outbox.publish(records(0, 1, 10));
       assertThatThrownBy(() -> outbox(options())).isInstanceOf(IllegalStateException.class)
           .hasMessageContaining(dir.toString());
+    }
+  }
+
+  @Test
+  void shouldKeepEachPublishersOrderWhenTheyPublishAtOnce() throws Exception {
+    int threads = 4;
+    int batches = 25;
+    try (SpoolingOutbox outbox = outbox(options())) {
+      ExecutorService pool = Executors.newFixedThreadPool(threads);
+      try {
+        List<Future<?>> done = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+          int thread = t;
+          done.add(pool.submit(() -> {
+            for (int b = 0; b < batches; b++) {
+              outbox.publish(records(thread * 1000 + b * 4, 4, 50));
+            }
+          }));
+        }
+        for (Future<?> f : done) {
+          f.get(30, TimeUnit.SECONDS);
+        }
+      } finally {
+        pool.shutdownNow();
+      }
+      assertThat(outbox.spooledRecords()).isEqualTo(threads * batches * 4);
+    }
+    try (Spool spool = Spool.open(dir, SpoolOptions.DEFAULT_MAX_BYTES)) {
+      Map<Integer, List<Integer>> byThread = numbers(spool).stream()
+          .collect(Collectors.groupingBy(n -> n / 1000, TreeMap::new, Collectors.toList()));
+      assertThat(byThread).hasSize(threads);
+      byThread.forEach((thread, numbers) ->
+          assertThat(numbers).containsExactlyElementsOf(range(thread * 1000, thread * 1000 + batches * 4)));
     }
   }
 
