@@ -81,6 +81,11 @@ final class Spool implements AutoCloseable {
     try {
       // Commits only when this class says so: a publish batch is durable whole or not at all.
       store = new MVStore.Builder().fileName(file.toString()).autoCommitDisabled().autoCommitBufferSize(0).open();
+      // The retention time keeps freed chunks unused until the disk has surely flushed the newer
+      // ones; every commit here is fsynced, and the store still keeps the chunks of its last few
+      // versions. With the default (45 s) a busy spool grows its file by everything written in
+      // the last 45 s; with 0 it stays within a few times maxBytes.
+      store.setRetentionTime(0);
     } catch (MVStoreException e) {
       throw new IllegalStateException("cannot open the spool " + file + " (is another agent using it?): "
           + e.getMessage(), e);

@@ -11,6 +11,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -144,6 +145,68 @@ class SpoolTest {
       spool.append(entries("third", 0, 1));
       assertThat(strings(spool.head(100, ROOMY))).containsExactly("first0", "first1", "first2", "third0");
     }
+  }
+
+  /**
+   * Crash consistency once the store reuses freed space: for commits in the middle of a long run
+   * of appends and removals, a write torn at any point opens as the commit before it or as the
+   * commit itself, whole.
+   */
+  @Test
+  void shouldOpenAsTheLastOrThePreviousCommitAfterATornWriteWhileReusingSpace() throws IOException {
+    Path live = dir.resolve("live");
+    Random random = new Random(42);
+    int checked = 0;
+    try (Spool spool = Spool.open(live, SpoolOptions.MIN_MAX_BYTES)) {
+      for (int i = 0; i < 260; i++) {
+        byte[] before = i >= 200 ? Files.readAllBytes(spool.file()) : null;
+        List<String> expectedBefore = strings(spool.head(1000, ROOMY));
+        if (i % 3 == 2) {
+          spool.remove(spool.head(4, ROOMY).stream().map(Spool.Entry::seq).toList());
+        } else {
+          spool.append(entries("c" + i + "-" + "x".repeat(900), 0, 5));
+        }
+        if (before == null) {
+          continue;
+        }
+        byte[] after = Files.readAllBytes(spool.file());
+        List<String> expectedAfter = strings(spool.head(1000, ROOMY));
+        for (int tear = 0; tear < 3; tear++) {
+          byte[] torn = tear(before, after, tear == 0 ? 1.0 : random.nextDouble());
+          Path copy = dir.resolve("torn-" + i + "-" + tear);
+          Files.createDirectories(copy);
+          Files.write(copy.resolve(Spool.FILE_NAME), torn);
+          try (Spool reopened = Spool.open(copy, SpoolOptions.MIN_MAX_BYTES)) {
+            assertThat(strings(reopened.head(1000, ROOMY))).as("commit %d, tear %d", i, tear)
+                .isIn(expectedBefore, expectedAfter);
+          }
+          checked++;
+        }
+      }
+      assertThat(Files.size(spool.file())).as("the file stays within a few times maxBytes")
+          .isLessThan(8 * SpoolOptions.MIN_MAX_BYTES);
+    }
+    assertThat(checked).isEqualTo(180);
+  }
+
+  /**
+   * The file as a crash in the middle of the write from {@code before} to {@code after} may leave
+   * it: that share of the changed bytes past the two header blocks written (the file already at
+   * its new length), the header blocks as they were.
+   */
+  private static byte[] tear(byte[] before, byte[] after, double share) {
+    byte[] torn = Arrays.copyOf(before, after.length);
+    List<Integer> changed = new ArrayList<>();
+    for (int i = 2 * 4096; i < after.length; i++) {
+      if (i >= before.length || before[i] != after[i]) {
+        changed.add(i);
+      }
+    }
+    int written = (int) (changed.size() * share);
+    for (int k = 0; k < written; k++) {
+      torn[changed.get(k)] = after[changed.get(k)];
+    }
+    return torn;
   }
 
   @Test
