@@ -137,6 +137,22 @@ class SpoolIT {
     }
   }
 
+  @Test
+  void shouldRejectARecordKafkaCannotTakeAndDeliverTheRestInOrder() throws Exception {
+    String topic = createTopic("spool-it.rejected");
+    Expected expected = new Expected(topic);
+    try (SpoolingOutbox outbox = outbox()) {
+      outbox.publish(expected.next(5, 10));
+      outbox.publish(List.of(new OutboundRecord(topic, KEYS.get(0), 0, new byte[2 * 1_048_576])));
+      outbox.publish(expected.next(5, 10));
+
+      await().atMost(Duration.ofSeconds(60)).until(() -> outbox.spooledRecords() == 0);
+      assertThat(outbox.rejectedRecords()).isEqualTo(1);
+      assertThat(outbox.sentRecords()).isEqualTo(10);
+    }
+    expected.assertDeliveredExactlyOnceInOrder(consumeAll(topic, 10));
+  }
+
   private SpoolOptions options() {
     return SpoolOptions.defaults(dir.resolve("spool"))
         .withDrainTimeout(Duration.ofSeconds(2))
