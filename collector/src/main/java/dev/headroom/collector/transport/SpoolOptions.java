@@ -10,8 +10,8 @@ import java.util.Objects;
  * @param directory where the spool file lives; one outbox at a time may use it (the file is locked)
  * @param maxBytes the most record bytes the spool holds (encoded size: value, key, topic, timestamp
  *     and a few bytes of framing); past it the oldest records are dropped and counted. The file on
- *     disk can be larger than this by the store's free space and the chunks it keeps for crash
- *     recovery
+ *     disk is larger by the store's free space and the chunks it keeps for crash recovery: a few
+ *     times this while records churn through a full spool
  * @param drainTimeout how long {@link SpoolingOutbox#close()} keeps sending before it stops; what
  *     is left stays on disk
  * @param minBackoff the wait after the first failed send; it doubles with each further failure
