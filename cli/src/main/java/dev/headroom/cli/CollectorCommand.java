@@ -1,11 +1,10 @@
 package dev.headroom.cli;
 
+import dev.headroom.collector.Agent;
+import dev.headroom.collector.AgentConfig;
 import dev.headroom.collector.Collector;
 import dev.headroom.collector.CollectorConfig;
 import dev.headroom.schemas.Snapshot;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -15,8 +14,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "collector", mixinStandardHelpOptions = true,
-    description = {"Snapshots a PostgreSQL instance's catalog every interval and publishes it to Kafka.",
-        "Settings come from --config (a properties file with the keys in the README), --set key=value, then options."})
+    description = {"Snapshots PostgreSQL instances' catalogs every interval and publishes them to Kafka, spooling to",
+        "disk while Kafka is away. One target from a properties file (--config x.properties), --set and options;",
+        "a fleet from a YAML file (--config fleet.yaml: agent settings at the top, a targets list below)."})
 final class CollectorCommand implements Callable<Integer> {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
@@ -33,7 +33,7 @@ final class CollectorCommand implements Callable<Integer> {
   @Option(names = "--user", description = "Role to connect as (target.user).")
   String user;
 
-  @Option(names = "--password-file", description = "File holding the role's password (target.password); "
+  @Option(names = "--password-file", description = "File holding the role's password (target.password.file); "
       + "or set HEADROOM_TARGET_PASSWORD.")
   Path passwordFile;
 
@@ -45,6 +45,13 @@ final class CollectorCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (component.fleetFile()) {
+      if (target != null || instanceId != null || user != null || passwordFile != null || intervalSeconds != null) {
+        throw new CommandLine.ParameterException(spec.commandLine(),
+            "--target, --instance-id, --user, --password-file and --interval are per target: set them in the fleet file");
+      }
+      return run(AgentConfig.fleet(component.config, component.overrides()));
+    }
     Map<String, Object> props = component.settings();
     Settings.put(props, CollectorConfig.TARGET_URL, target);
     Settings.put(props, CollectorConfig.INSTANCE_ID, instanceId);
@@ -52,29 +59,28 @@ final class CollectorCommand implements Callable<Integer> {
     if (intervalSeconds != null) {
       props.put(CollectorConfig.INTERVAL_MS, Long.toString(intervalSeconds * 1000));
     }
-    if (passwordFile != null) {
-      try {
-        props.put(CollectorConfig.TARGET_PASSWORD, Files.readString(passwordFile, StandardCharsets.UTF_8).strip());
-      } catch (IOException e) {
-        throw new CommandLine.ParameterException(spec.commandLine(), "--password-file: cannot read " + passwordFile);
-      }
-    }
-    CollectorConfig cfg = new CollectorConfig(props);
+    Settings.put(props, CollectorConfig.TARGET_PASSWORD_FILE, passwordFile);
+    return run(AgentConfig.single(props));
+  }
+
+  private int run(AgentConfig config) throws Exception {
     if (once) {
-      try (Collector collector = new Collector(cfg)) {
-        List<Snapshot> sent = collector.snapshotOnce();
-        Snapshot first = sent.get(0);
-        System.out.printf("published snapshot %s of %s (PostgreSQL %d, captured at %s): %d message(s), sections %s%n",
-            first.snapshotId(), first.instanceId(), first.instance().serverVersionNum(), first.capturedAt(), sent.size(),
-            sent.stream().map(Snapshot::section).distinct().toList());
-        return 0;
+      // a connectivity check: no spool, a failure shows at once
+      for (CollectorConfig target : config.targets()) {
+        try (Collector collector = new Collector(target)) {
+          List<Snapshot> sent = collector.snapshotOnce();
+          Snapshot first = sent.get(0);
+          System.out.printf("published snapshot %s of %s (PostgreSQL %d, captured at %s): %d message(s), sections %s%n",
+              first.snapshotId(), first.instanceId(), first.instance().serverVersionNum(), first.capturedAt(),
+              sent.size(), sent.stream().map(Snapshot::section).distinct().toList());
+        }
       }
+      return 0;
     }
-    Collector collector = new Collector(cfg);
-    Thread worker = new Thread(collector, "collector");
-    Runtime.getRuntime().addShutdownHook(new Thread(collector::close, "collector-stop"));
-    worker.start();
-    worker.join();
+    Agent agent = new Agent(config);
+    Runtime.getRuntime().addShutdownHook(new Thread(agent::close, "agent-stop"));
+    agent.start();
+    agent.join();
     return 0;
   }
 }

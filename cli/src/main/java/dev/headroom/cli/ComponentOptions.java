@@ -29,4 +29,17 @@ final class ComponentOptions {
     Settings.put(props, "bootstrap.servers", bootstrap);
     return props;
   }
+
+  /** Whether --config names a YAML fleet file rather than a properties file. */
+  boolean fleetFile() {
+    String name = config == null ? "" : config.getFileName().toString();
+    return name.endsWith(".yaml") || name.endsWith(".yml");
+  }
+
+  /** Only {@code --set} and {@code --bootstrap}, for a fleet file's top level. */
+  Map<String, Object> overrides() {
+    Map<String, Object> props = Settings.load(spec, null, sets);
+    Settings.put(props, "bootstrap.servers", bootstrap);
+    return props;
+  }
 }

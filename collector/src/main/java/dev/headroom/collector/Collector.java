@@ -7,6 +7,7 @@ import dev.headroom.collector.internals.HostReader;
 import dev.headroom.collector.internals.PgBouncerConsole;
 import dev.headroom.collector.internals.PgBouncerReader;
 import dev.headroom.collector.internals.SnapshotPublisher;
+import dev.headroom.collector.logs.DurationLogFollower;
 import dev.headroom.collector.transport.DirectOutbox;
 import dev.headroom.collector.transport.OutboundRecord;
 import dev.headroom.collector.transport.Outbox;
@@ -15,6 +16,12 @@ import dev.headroom.schemas.LatencySample;
 import dev.headroom.schemas.Snapshot;
 import dev.headroom.schemas.TopicAdmin;
 import dev.headroom.schemas.Topics;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -60,6 +67,9 @@ public final class Collector implements Runnable, AutoCloseable {
   private final CollectorConfig config;
   private final Clock clock;
   private final CatalogReader reader;
+  private final MeterRegistry registry;
+  private final Tags tags;
+  private final AtomicLong publishedBytes = new AtomicLong();
   private final Outbox outbox;
   private final boolean ownsOutbox;
   private final SnapshotPublisher publisher;
@@ -71,6 +81,8 @@ public final class Collector implements Runnable, AutoCloseable {
   private final AtomicLong skipped = new AtomicLong();
   private final AtomicLong probes = new AtomicLong();
   private final AtomicLong probeFailures = new AtomicLong();
+  private final AtomicLong logSamples = new AtomicLong();
+  private final AtomicLong logFailures = new AtomicLong();
   private Connection connection;
   private Connection probeConnection;
   private String systemIdentifier;
@@ -78,16 +90,37 @@ public final class Collector implements Runnable, AutoCloseable {
   private boolean warnedHost;
   private String lastPgBouncerError;
   private ScheduledExecutorService prober;
+  private DurationLogFollower logs;
   private volatile boolean running;
 
   public Collector(CollectorConfig config) {
-    this(config, Clock.systemUTC(), null);
+    this(config, Clock.systemUTC(), null, null);
   }
 
-  /** A collector publishing through {@code outbox} (shared by an agent's targets); null gives it its own, unspooled. */
-  public Collector(CollectorConfig config, Clock clock, Outbox outbox) {
+  /**
+   * A collector publishing through {@code outbox} (shared by an agent's targets; null gives it
+   * its own, unspooled) with its meters in {@code registry} (null: none kept).
+   */
+  public Collector(CollectorConfig config, Clock clock, Outbox outbox, MeterRegistry registry) {
     this.config = config;
     this.clock = clock;
+    this.registry = registry == null ? new SimpleMeterRegistry() : registry;
+    Tags tags = Tags.of("instance", config.getString(CollectorConfig.INSTANCE_ID));
+    FunctionCounter.builder("headroom.collector.snapshots", snapshots, AtomicLong::get).tags(tags).tag("result", "ok")
+        .description("Snapshots taken and handed to the outbox").register(this.registry);
+    FunctionCounter.builder("headroom.collector.snapshots", failures, AtomicLong::get).tags(tags).tag("result", "failed")
+        .description("Snapshots that failed (the target could not be read)").register(this.registry);
+    FunctionCounter.builder("headroom.collector.snapshots", skipped, AtomicLong::get).tags(tags).tag("result", "skipped")
+        .description("Snapshots skipped because the previous one was still running").register(this.registry);
+    FunctionCounter.builder("headroom.collector.probes", probes, AtomicLong::get).tags(tags).tag("result", "ok")
+        .register(this.registry);
+    FunctionCounter.builder("headroom.collector.probes", probeFailures, AtomicLong::get).tags(tags)
+        .tag("result", "failed").register(this.registry);
+    FunctionCounter.builder("headroom.collector.log.samples", logSamples, AtomicLong::get).tags(tags)
+        .description("Duration-log entries published as latency samples").register(this.registry);
+    FunctionCounter.builder("headroom.collector.published.bytes", publishedBytes, AtomicLong::get).tags(tags)
+        .description("Bytes of records handed to the outbox").baseUnit("bytes").register(this.registry);
+    this.tags = tags;
     this.reader = new CatalogReader(new CatalogReader.Options(config.getLong(CollectorConfig.STATEMENT_TIMEOUT_MS),
         config.getLong(CollectorConfig.LOCK_TIMEOUT_MS), config.getInt(CollectorConfig.STATEMENTS_MAX),
         config.getInt(CollectorConfig.QUERY_MAX_LENGTH), !"omit".equals(config.getString(CollectorConfig.QUERY_TEXT)),
@@ -169,7 +202,8 @@ public final class Collector implements Runnable, AutoCloseable {
       Map<String, List<Map<String, Object>>> sections = new LinkedHashMap<>(catalog.sections());
       sections.putAll(extra);
       catalog = new CatalogSnapshot(catalog.capturedAt(), catalog.postmasterStart(), catalog.serverVersionNum(),
-          catalog.systemIdentifier(), catalog.standby(), catalog.statementsStatsReset(), sections, catalog.truncated());
+          catalog.systemIdentifier(), catalog.standby(), catalog.statementsStatsReset(), sections, catalog.truncated(),
+          catalog.readNanos());
     }
     String cluster = config.getString(CollectorConfig.INSTANCE_CLUSTER);
     Snapshot.InstanceInfo instance = new Snapshot.InstanceInfo(config.getString(CollectorConfig.INSTANCE_ID),
@@ -177,10 +211,20 @@ public final class Collector implements Runnable, AutoCloseable {
         catalog.serverVersionNum(), config.labels());
     List<Snapshot> out = publisher.messages(catalog, instance, new Snapshot.AgentInfo(
         config.getString(CollectorConfig.AGENT_ID), VERSION), this::intervalOf);
-    outbox.publish(SnapshotPublisher.records(out));
+    publish(SnapshotPublisher.records(out));
+    catalog.readNanos().forEach((section, nanos) -> Timer.builder("headroom.collector.section.duration").tags(tags)
+        .tag("section", section).description("Time to read a catalog section (per-database ones: all databases)")
+        .register(registry).record(nanos, TimeUnit.NANOSECONDS));
+    catalog.sections().forEach((section, rows) -> DistributionSummary.builder("headroom.collector.section.rows")
+        .tags(tags).tag("section", section).description("Rows read per section").register(registry).record(rows.size()));
     snapshots.incrementAndGet();
     messages.addAndGet(out.size());
     return out;
+  }
+
+  private void publish(List<OutboundRecord> records) {
+    outbox.publish(records);
+    publishedBytes.addAndGet(records.stream().mapToLong(r -> r.value().length).sum());
   }
 
   /** The host section when the agent runs beside the server (or is told where the data directory is). */
@@ -262,7 +306,7 @@ public final class Collector implements Runnable, AutoCloseable {
       LatencySample sample = new LatencySample(LatencySample.SCHEMA,
           "probe:" + config.getString(CollectorConfig.AGENT_ID) + ":" + at.toEpochMilli(), instanceId, at, "instance",
           "probe", ms, 1);
-      outbox.publish(List.of(new OutboundRecord(Topics.LATENCY.name(), instanceId, at.toEpochMilli(),
+      publish(List.of(new OutboundRecord(Topics.LATENCY.name(), instanceId, at.toEpochMilli(),
           Topics.LATENCY_SAMPLE_SERDE.write(sample))));
       probes.incrementAndGet();
     } catch (SQLException | RuntimeException e) {
@@ -271,6 +315,38 @@ public final class Collector implements Runnable, AutoCloseable {
       }
       closeQuietly(probeConnection);
       probeConnection = null;
+    }
+  }
+
+  /** Reads what the server logged since the last poll and publishes it; the position is saved only after. */
+  void followLogs() {
+    try {
+      long read;
+      do {
+        long before = logs.counters().entriesRead();
+        List<LatencySample> samples = logs.poll();
+        read = logs.counters().entriesRead() - before;
+        List<OutboundRecord> records = new java.util.ArrayList<>(samples.size());
+        for (LatencySample sample : samples) {
+          records.add(new OutboundRecord(Topics.LATENCY.name(), sample.instanceId(), sample.observedAt().toEpochMilli(),
+              Topics.LATENCY_SAMPLE_SERDE.write(sample)));
+        }
+        try {
+          if (!records.isEmpty()) {
+            publish(records);
+          }
+        } catch (RuntimeException e) {
+          logs.rewind();
+          throw e;
+        }
+        logs.commit();
+        logSamples.addAndGet(samples.size());
+        // a full poll means a backlog: read on, in bounded steps
+      } while (read >= logs.options().maxEntriesPerPoll() && !Thread.currentThread().isInterrupted());
+    } catch (IOException | RuntimeException e) {
+      if (logFailures.getAndIncrement() == 0 || LOG.isDebugEnabled()) {
+        LOG.warn("duration log of {} not read: {}", config.getString(CollectorConfig.INSTANCE_ID), e.getMessage());
+      }
     }
   }
 
@@ -288,17 +364,45 @@ public final class Collector implements Runnable, AutoCloseable {
       });
       prober.scheduleWithFixedDelay(this::probe, 0, probeInterval, TimeUnit.MILLISECONDS);
     }
+    DurationLogFollower.Options logOptions = config.logOptions();
+    if (logOptions != null) {
+      if (prober == null) {
+        prober = Executors.newSingleThreadScheduledExecutor(r -> {
+          Thread t = new Thread(r, "headroom-logs-" + config.getString(CollectorConfig.INSTANCE_ID));
+          t.setDaemon(true);
+          return t;
+        });
+      }
+      try {
+        logs = new DurationLogFollower(logOptions);
+        prober.scheduleWithFixedDelay(this::followLogs, 0, logOptions.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
+      } catch (RuntimeException e) {
+        LOG.warn("duration log of {} not followed: {}", config.getString(CollectorConfig.INSTANCE_ID), e.getMessage());
+      }
+    }
     long next = clock.millis();
     long tick = 0;
     LOG.info("collecting {} from {} every {} ms", config.getString(CollectorConfig.INSTANCE_ID),
         JdbcUrls.redact(config.getString(CollectorConfig.TARGET_URL)), interval);
     try {
+      int unreachable = 0;
       while (!await(next - clock.millis())) {
         try {
           snapshot(due(tick));
+          unreachable = 0;
         } catch (SQLException | RuntimeException e) {
           failures.incrementAndGet();
+          boolean connection = e instanceof SQLException sql && sql.getSQLState() != null
+              && sql.getSQLState().startsWith("08");
+          unreachable = connection ? unreachable + 1 : 0;
           LOG.warn("snapshot of {} failed: {}", config.getString(CollectorConfig.INSTANCE_ID), e.getMessage());
+        }
+        if (unreachable > 1) {
+          // reconnect with backoff: an unreachable target is retried less and less often, up to every 5 minutes
+          long backoff = Math.min(interval << Math.min(unreachable - 1, 16), Math.max(interval, 300_000));
+          next = clock.millis() + backoff;
+          tick = 0; // start again with every section
+          continue;
         }
         next += interval;
         long now = clock.millis();
@@ -321,6 +425,9 @@ public final class Collector implements Runnable, AutoCloseable {
         }
       }
       closeQuietly(probeConnection);
+      if (logs != null) {
+        logs.close();
+      }
       closeConnection();
       stopped.countDown();
     }
@@ -396,6 +503,10 @@ public final class Collector implements Runnable, AutoCloseable {
     }
   }
 
+  public String instanceId() {
+    return config.getString(CollectorConfig.INSTANCE_ID);
+  }
+
   public long snapshots() {
     return snapshots.get();
   }
@@ -414,6 +525,10 @@ public final class Collector implements Runnable, AutoCloseable {
 
   public long probes() {
     return probes.get();
+  }
+
+  public long logSamples() {
+    return logSamples.get();
   }
 
   public long probeFailures() {

@@ -1,5 +1,6 @@
 package dev.headroom.collector;
 
+import dev.headroom.collector.logs.DurationLogFollower;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.Map;
@@ -48,6 +49,10 @@ public final class CollectorConfig extends AbstractConfig {
   public static final String DATABASES_INCLUDE = "databases.include";
   public static final String DATABASES_EXCLUDE = "databases.exclude";
   public static final String DATABASES_CONCURRENCY = "databases.concurrency";
+  public static final String SPOOL_DIR = "spool.dir";
+  public static final String SPOOL_MAX_BYTES = "spool.max.bytes";
+  public static final String METRICS_PORT = "metrics.port";
+  public static final String METRICS_BIND = "metrics.bind";
   public static final String TOPICS_PARTITIONS = "topics.partitions";
   public static final String TOPICS_REPLICATION_FACTOR = "topics.replication.factor";
   /** Settings under this prefix go to the Kafka producer and admin client as they are (TLS, SASL). */
@@ -133,6 +138,15 @@ public final class CollectorConfig extends AbstractConfig {
               + " Templates and databases that refuse connections are always left out.")
       .define(DATABASES_CONCURRENCY, Type.INT, 2, Range.between(1, 32), Importance.LOW,
           "At most this many per-database connections are open at once, each for one short read-only transaction.")
+      .define(SPOOL_DIR, Type.STRING, defaultSpoolDir(), new ConfigDef.NonEmptyString(), Importance.HIGH,
+          "Directory of the on-disk spool: every record is written here first and removed once Kafka acknowledged"
+              + " it, so nothing is lost while Kafka is down or the agent restarts. One agent per directory.")
+      .define(SPOOL_MAX_BYTES, Type.LONG, 1L << 30, Range.atLeast(1L << 20), Importance.MEDIUM,
+          "Most bytes the spool holds; when full, the oldest records are dropped and counted (never silently).")
+      .define(METRICS_PORT, Type.INT, 9188, Range.between(-1, 65535), Importance.MEDIUM,
+          "Port of the agent's Prometheus endpoint (/metrics); -1 turns it off, 0 takes a free port.")
+      .define(METRICS_BIND, Type.STRING, "127.0.0.1", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
+          "Address the metrics endpoint listens on; 0.0.0.0 lets a Prometheus on another host scrape it.")
       .define(TOPICS_PARTITIONS, Type.INT, 6, Range.atLeast(1), Importance.LOW,
           "Partitions of the topics this agent creates when they are missing.")
       .define(TOPICS_REPLICATION_FACTOR, Type.SHORT, (short) -1, Importance.LOW,
@@ -140,9 +154,41 @@ public final class CollectorConfig extends AbstractConfig {
 
   private final String filePassword;
 
+  static {
+    // the duration-log follower's settings, with the log directory optional (empty: not followed)
+    // and the position file next to the spool unless set
+    for (ConfigDef.ConfigKey key : DurationLogFollower.Options.CONFIG_DEF.configKeys().values()) {
+      if (key.name.equals(DurationLogFollower.Options.DIRECTORY)) {
+        CONFIG_DEF.define(key.name, Type.STRING, "", Importance.MEDIUM, "The server's log_directory (absolute) on this"
+            + " host, to follow its csvlog or jsonlog for duration entries (log_min_duration_statement) and publish"
+            + " each as an exact latency sample with source log; empty follows nothing. The agent needs read access.");
+      } else if (key.name.equals(DurationLogFollower.Options.STATE_FILE)) {
+        CONFIG_DEF.define(key.name, Type.STRING, "", Importance.LOW, "File where the log position is saved once the"
+            + " samples read up to it are spooled; empty: logs-<instance>.position in spool.dir.");
+      } else {
+        CONFIG_DEF.define(key);
+      }
+    }
+  }
+
+  /** The duration-log follower's options, or null when no log directory is set. */
+  public DurationLogFollower.Options logOptions() {
+    if (getString(DurationLogFollower.Options.DIRECTORY).isEmpty()) {
+      return null;
+    }
+    Map<String, Object> props = new java.util.HashMap<>(originalsWithPrefix("logs.", false));
+    if (getString(DurationLogFollower.Options.STATE_FILE).isEmpty()) {
+      String id = getString(INSTANCE_ID).replaceAll("[^A-Za-z0-9._-]", "_");
+      props.put(DurationLogFollower.Options.STATE_FILE,
+          java.nio.file.Path.of(getString(SPOOL_DIR), "logs-" + id + ".position").toString());
+    }
+    return DurationLogFollower.Options.fromConfig(props, getString(INSTANCE_ID));
+  }
+
   public CollectorConfig(Map<?, ?> props) {
     super(CONFIG_DEF, props, false);
     filePassword = readPasswordFile(getString(TARGET_PASSWORD_FILE));
+    logOptions(); // fails at start, naming the key, when a logs.* setting is wrong
     short rf = getShort(TOPICS_REPLICATION_FACTOR);
     if (rf == 0 || rf < -1) {
       throw new ConfigException(TOPICS_REPLICATION_FACTOR, rf, "must be -1 (broker default) or at least 1");
@@ -235,6 +281,14 @@ public final class CollectorConfig extends AbstractConfig {
     String excluded = getString(DATABASES_EXCLUDE);
     java.util.regex.Pattern exclude = excluded.isEmpty() ? null : java.util.regex.Pattern.compile(excluded);
     return db -> include.matcher(db).matches() && (exclude == null || !exclude.matcher(db).matches());
+  }
+
+  /** Settings of the whole agent: in a fleet file they belong at the top level, not under a target. */
+  public static final java.util.Set<String> AGENT_SETTINGS = java.util.Set.of(BOOTSTRAP_SERVERS, AGENT_ID, SPOOL_DIR,
+      SPOOL_MAX_BYTES, METRICS_PORT, METRICS_BIND, TOPICS_PARTITIONS, TOPICS_REPLICATION_FACTOR, MESSAGE_MAX_BYTES);
+
+  private static String defaultSpoolDir() {
+    return java.nio.file.Path.of(System.getProperty("user.home"), ".headroom", "spool").toString();
   }
 
   private static String defaultAgentId() {

@@ -62,7 +62,7 @@ class CollectorIT {
   void shouldPublishOneConsistentSnapshotWithStatementsAndDatabases() throws Exception {
     PG.execute("CREATE TABLE IF NOT EXISTS it_orders(id serial primary key, amount int)",
         "INSERT INTO it_orders(amount) SELECT g FROM generate_series(1, 100) g",
-        "SELECT pg_sleep(0.02)");
+        "SELECT pg_sleep(0.02), 'collector-it'");
     Instant before = Instant.now();
     List<Snapshot> sent;
     try (Collector collector = new Collector(config("it/once", "postgres"))) {

@@ -72,6 +72,7 @@ class CollectorVersionsIT {
     props.put(CollectorConfig.TARGET_PASSWORD, password);
     props.put(CollectorConfig.INSTANCE_LABELS, "env=test,major=" + instanceId.substring(instanceId.length() - 2));
     props.put(CollectorConfig.TOPICS_PARTITIONS, 1);
+    props.put(CollectorConfig.HOST_METRICS, "off"); // CollectorSourcesIT covers the host
     return new CollectorConfig(props);
   }
 

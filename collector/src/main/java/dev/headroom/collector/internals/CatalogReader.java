@@ -44,6 +44,8 @@ public final class CatalogReader {
     Connection open(String database) throws SQLException;
   }
 
+  /** Marks a per-database read's duration among its sections' rows (summed over databases). */
+  private static final String NANOS_PREFIX = "\u0000nanos:";
   private final Options options;
   private final Set<String> warned = ConcurrentHashMap.newKeySet();
   private boolean warnedNoStatements;
@@ -67,6 +69,7 @@ public final class CatalogReader {
       Predicate<String> databases, int concurrency) throws SQLException {
     Map<String, List<Map<String, Object>>> sections = new LinkedHashMap<>();
     Map<String, Boolean> truncated = new LinkedHashMap<>();
+    Map<String, Long> nanos = new LinkedHashMap<>();
     Instant statementsReset = null;
     ServerInfo server;
     List<String> connectable = List.of();
@@ -74,54 +77,74 @@ public final class CatalogReader {
     try {
       server = serverInfo(c);
       if (due.contains(Section.STATEMENTS) && statementsAvailable(c, server)) {
+        long started = System.nanoTime();
         StatementsResult statements = statements(c, server);
         sections.put(Section.STATEMENTS.key(), statements.rows());
         truncated.put(Section.STATEMENTS.key(), statements.truncated());
         List<Map<String, Object>> info = rows(c, CatalogQueries.statementsInfo(server));
         sections.put(Section.STATEMENTS_INFO.key(), info);
+        nanos.put(Section.STATEMENTS.key(), System.nanoTime() - started);
         if (!info.isEmpty() && info.get(0).get("stats_reset") instanceof Instant reset) {
           statementsReset = reset;
         }
       }
       if (due.contains(Section.DATABASES)) {
+        long started = System.nanoTime();
         List<Map<String, Object>> rows = rows(c, CatalogQueries.databases(server));
         if (due.contains(Section.DATABASE_SIZES)) {
+          long sizesStarted = System.nanoTime();
           Map<String, Object> sizes = new HashMap<>();
           for (Map<String, Object> size : rows(c, CatalogQueries.DATABASE_SIZES)) {
             sizes.put((String) size.get("datname"), size.get("size_bytes"));
           }
           rows.forEach(row -> row.put("size_bytes", sizes.get((String) row.get("datname"))));
+          nanos.put(Section.DATABASE_SIZES.key(), System.nanoTime() - sizesStarted);
         } else {
           rows.forEach(row -> row.put("size_bytes", null)); // not read on this snapshot
         }
         sections.put(Section.DATABASES.key(), rows);
+        nanos.put(Section.DATABASES.key(), System.nanoTime() - started);
       }
       if (due.contains(Section.ACTIVITY)) {
+        long started = System.nanoTime();
         sections.put(Section.ACTIVITY.key(), List.of(activity(c, server)));
+        nanos.put(Section.ACTIVITY.key(), System.nanoTime() - started);
       }
       if (due.contains(Section.REPLICATION)) {
+        long started = System.nanoTime();
         List<Map<String, Object>> rows = rows(c, CatalogQueries.replicationSenders(server));
         if (server.standby()) {
           rows.addAll(rows(c, CatalogQueries.REPLICATION_RECEIVER));
         }
         sections.put(Section.REPLICATION.key(), rows);
+        nanos.put(Section.REPLICATION.key(), System.nanoTime() - started);
       }
       if (due.contains(Section.SLOTS)) {
+        long started = System.nanoTime();
         sections.put(Section.SLOTS.key(), rows(c, CatalogQueries.slots(server)));
+        nanos.put(Section.SLOTS.key(), System.nanoTime() - started);
       }
       if (due.contains(Section.SETTINGS)) {
+        long started = System.nanoTime();
         List<Map<String, Object>> rows = rows(c, CatalogQueries.SETTINGS);
         rows.forEach(SettingsRedaction::apply);
         sections.put(Section.SETTINGS.key(), rows);
+        nanos.put(Section.SETTINGS.key(), System.nanoTime() - started);
       }
       if (due.contains(Section.WAL)) {
+        long started = System.nanoTime();
         sections.put(Section.WAL.key(), rows(c, CatalogQueries.wal(server)));
+        nanos.put(Section.WAL.key(), System.nanoTime() - started);
       }
       if (due.contains(Section.BGWRITER)) {
+        long started = System.nanoTime();
         sections.put(Section.BGWRITER.key(), rows(c, CatalogQueries.bgwriter(server)));
+        nanos.put(Section.BGWRITER.key(), System.nanoTime() - started);
       }
       if (due.contains(Section.CHECKPOINTER)) {
+        long started = System.nanoTime();
         sections.put(Section.CHECKPOINTER.key(), rows(c, CatalogQueries.checkpointer(server)));
+        nanos.put(Section.CHECKPOINTER.key(), System.nanoTime() - started);
       }
       if (due.stream().anyMatch(Section::perDatabase)) {
         connectable = new ArrayList<>();
@@ -148,11 +171,17 @@ public final class CatalogReader {
       };
       for (Map<String, List<Map<String, Object>>> one : perDatabase(c, server, connectable, perDatabase, open,
           concurrency)) {
-        one.forEach((section, rows) -> sections.get(section).addAll(rows));
+        one.forEach((section, rows) -> {
+          if (section.startsWith(NANOS_PREFIX)) {
+            nanos.merge(section.substring(NANOS_PREFIX.length()), (Long) rows.get(0).get("nanos"), Long::sum);
+          } else {
+            sections.get(section).addAll(rows);
+          }
+        });
       }
     }
     return new CatalogSnapshot(server.capturedAt(), server.postmasterStart(), server.versionNum(), null,
-        server.standby(), statementsReset, sections, truncated);
+        server.standby(), statementsReset, sections, truncated, nanos);
   }
 
   private void begin(Connection c) throws SQLException {
@@ -219,6 +248,7 @@ public final class CatalogReader {
       begin(c);
       try {
         for (Section section : due) {
+          long started = System.nanoTime();
           switch (section) {
             case TABLES -> out.put(section.key(), rows(c, CatalogQueries.tables(server)));
             case INDEXES -> out.put(section.key(), rows(c, CatalogQueries.indexes(server)));
@@ -234,6 +264,7 @@ public final class CatalogReader {
             }
             default -> throw new IllegalArgumentException(section + " is not a per-database section");
           }
+          out.put(NANOS_PREFIX + section.key(), List.of(Map.of("nanos", System.nanoTime() - started)));
         }
         c.commit();
       } catch (SQLException e) {

@@ -17,4 +17,6 @@ public record CatalogSnapshot(
     boolean standby,
     Instant statementsStatsReset,
     Map<String, List<Map<String, Object>>> sections,
-    Map<String, Boolean> truncated) {}
+    Map<String, Boolean> truncated,
+    /** How long each section's read took (per-database sections: summed over the databases). */
+    Map<String, Long> readNanos) {}

@@ -16,6 +16,13 @@ public final class PgBouncerReader {
   private PgBouncerReader() {}
 
   public static Map<String, List<Map<String, Object>>> read(PgBouncerConsole c) throws SQLException {
+    // an automatic (wildcard) database drops out of SHOW DATABASES while idle: its pools use the default size
+    Object defaultPoolSize = null;
+    for (Map<String, Object> setting : c.show("SHOW CONFIG")) {
+      if ("default_pool_size".equals(setting.get("key"))) {
+        defaultPoolSize = number(setting.get("value"));
+      }
+    }
     Map<String, Map<String, Object>> databases = new HashMap<>();
     for (Map<String, Object> db : c.show("SHOW DATABASES")) {
       databases.put((String) db.get("name"), db);
@@ -35,6 +42,8 @@ public final class PgBouncerReader {
       if (db != null) {
         row.put("pool_size", db.get("pool_size"));
         row.put("max_db_connections", db.get("max_connections"));
+      } else {
+        row.put("pool_size", defaultPoolSize);
       }
       pools.add(row);
     }
