@@ -64,6 +64,8 @@ public final class CdcCapture implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(CdcCapture.class);
   /** How long {@link #close()} waits for the engine to stop. */
   public static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
+  /** How long {@link #dropSlot} waits for a slot whose capture just stopped to become inactive. */
+  public static final Duration DROP_GRACE = Duration.ofSeconds(10);
 
   private final CdcOptions options;
   private final Outbox outbox;
@@ -240,47 +242,54 @@ public final class CdcCapture implements AutoCloseable {
   /**
    * Removes a capture's replication slot and publication so the server keeps no WAL for it
    * ({@code headroom collector --drop-slot}). Idempotent: what does not exist is reported, not an
-   * error. An active slot (a capture streams from it) is not dropped.
+   * error. An active slot (a capture streams from it) is not dropped; one whose capture has just
+   * stopped is given {@link #DROP_GRACE} for the server to end its WAL sender.
    *
-   * @throws IllegalStateException when the slot is active
+   * @throws IllegalStateException when the slot stays active
    * @throws SQLException when the server cannot be reached or refuses (privileges)
    */
   public static DropResult dropSlot(PgTarget target, String slot, String publication) throws SQLException {
+    return dropSlot(target, slot, publication, DROP_GRACE);
+  }
+
+  /** {@link #dropSlot(PgTarget, String, String)}, waiting at most {@code grace} for an active slot to become inactive. */
+  public static DropResult dropSlot(PgTarget target, String slot, String publication, Duration grace)
+      throws SQLException {
     requireName(slot, CdcOptions.SLOT_NAME);
     requireName(publication, CdcOptions.PUBLICATION_NAME);
     List<String> messages = new ArrayList<>();
     boolean slotDropped = false;
     boolean publicationDropped = false;
     try (Connection c = target.connect("headroom-drop-slot")) {
-      try (PreparedStatement ps = c.prepareStatement(
-          "SELECT active, active_pid, database FROM pg_replication_slots WHERE slot_name = ?")) {
-        ps.setString(1, slot);
-        try (ResultSet rs = ps.executeQuery()) {
-          if (!rs.next()) {
-            messages.add("replication slot " + slot + " does not exist: nothing to drop");
-          } else {
-            if (rs.getBoolean("active")) {
-              throw activeSlot(slot, rs.getObject("active_pid"));
-            }
-            String database = rs.getString("database");
-            if (database != null && !database.equals(target.database())) {
-              messages.add("replication slot " + slot + " belongs to database " + database
-                  + "; its publication is looked for in " + target.database());
-            }
-            try (PreparedStatement drop = c.prepareStatement("SELECT pg_drop_replication_slot(?)")) {
-              drop.setString(1, slot);
-              drop.execute();
-            } catch (SQLException e) {
-              if ("55006".equals(e.getSQLState())) { // object_in_use: it became active meanwhile
-                throw activeSlot(slot, null);
-              }
-              if (!"42704".equals(e.getSQLState())) { // undefined_object: dropped meanwhile
-                throw e;
-              }
-            }
-            slotDropped = true;
-            messages.add("replication slot " + slot + " dropped");
+      SlotState state = slotState(c, slot);
+      long deadline = System.nanoTime() + grace.toNanos();
+      while (state != null && state.active() && System.nanoTime() < deadline) {
+        sleep(Duration.ofMillis(200));
+        state = slotState(c, slot);
+      }
+      if (state == null) {
+        messages.add("replication slot " + slot + " does not exist: nothing to drop");
+      } else {
+        if (state.active()) {
+          throw activeSlot(slot, state.activePid());
+        }
+        if (state.database() != null && !state.database().equals(target.database())) {
+          messages.add("replication slot " + slot + " belongs to database " + state.database()
+              + "; its publication is looked for in " + target.database());
+        }
+        try (PreparedStatement drop = c.prepareStatement("SELECT pg_drop_replication_slot(?)")) {
+          drop.setString(1, slot);
+          drop.execute();
+          slotDropped = true;
+          messages.add("replication slot " + slot + " dropped");
+        } catch (SQLException e) {
+          if ("55006".equals(e.getSQLState())) { // object_in_use: it became active meanwhile
+            throw activeSlot(slot, null);
           }
+          if (!"42704".equals(e.getSQLState())) { // undefined_object: someone else dropped it meanwhile
+            throw e;
+          }
+          messages.add("replication slot " + slot + " does not exist: nothing to drop");
         }
       }
       try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_publication WHERE pubname = ?")) {
@@ -302,6 +311,27 @@ public final class CdcCapture implements AutoCloseable {
     return new DropResult(slotDropped, publicationDropped, List.copyOf(messages));
   }
 
+  private record SlotState(boolean active, Object activePid, String database) {}
+
+  private static SlotState slotState(Connection c, String slot) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(
+        "SELECT active, active_pid, database FROM pg_replication_slots WHERE slot_name = ?")) {
+      ps.setString(1, slot);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? new SlotState(rs.getBoolean(1), rs.getObject(2), rs.getString(3)) : null;
+      }
+    }
+  }
+
+  private static void sleep(Duration d) {
+    try {
+      Thread.sleep(d.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for the slot to become inactive", e);
+    }
+  }
+
   private static IllegalStateException activeSlot(String slot, Object pid) {
     return new IllegalStateException("replication slot " + slot + " is active"
         + (pid == null ? "" : " (streaming to server process " + pid + ")")
@@ -319,7 +349,7 @@ public final class CdcCapture implements AutoCloseable {
   public synchronized void close() {
     DebeziumEngine<RecordChangeEvent<SourceRecord>> current = engine;
     engine = null;
-    if (current != null) {
+    if (current != null && running) { // a failed engine has shut itself down
       try {
         current.close();
       } catch (IOException | RuntimeException e) {
@@ -396,19 +426,29 @@ public final class CdcCapture implements AutoCloseable {
       LOG.info("CDC capture of {} stopped", options.instanceId());
       return;
     }
-    String text = options.target().redact(error == null ? message
-        : message == null || message.isBlank() ? error.toString() : message + ": " + rootMessage(error));
+    String text = options.target().redact(describe(message, error));
     failures.incrementAndGet();
     lastFailure = new Failure(clock.instant(), text, error);
     LOG.warn("CDC capture of {} (slot {}) stopped on an error: {}", options.instanceId(), options.slotName(), text);
   }
 
-  private static String rootMessage(Throwable t) {
-    Throwable root = t;
+  /** The engine's message, with the root cause's when it adds something. */
+  static String describe(String message, Throwable error) {
+    String text = message == null || message.isBlank() ? "" : message.trim();
+    if (error == null) {
+      return text.isEmpty() ? "unknown error" : text;
+    }
+    Throwable root = error;
     while (root.getCause() != null && root.getCause() != root) {
       root = root.getCause();
     }
-    return root == t ? String.valueOf(t.getMessage()) : t.getMessage() + " (" + root + ")";
+    for (Throwable t : new Throwable[] {error, root}) {
+      String m = t.getMessage() == null ? t.getClass().getName() : t.getMessage();
+      if (!text.contains(m)) {
+        text = text.isEmpty() ? t.toString() : text + " (" + t + ")";
+      }
+    }
+    return text;
   }
 
   private void closeCatalog() {
