@@ -82,6 +82,7 @@ public final class CdcCapture implements AutoCloseable {
   private volatile Failure lastFailure;
   private DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
   private ExecutorService executor;
+  private final Object catalogLock = new Object();
   private Connection catalog;
 
   /** Why the engine stopped, with a message that is safe to log (no credentials). */
@@ -155,6 +156,7 @@ public final class CdcCapture implements AutoCloseable {
     DebeziumEngine<RecordChangeEvent<SourceRecord>> current = engine;
     executor.execute(() -> {
       try {
+        warnAboutMissingTables();
         current.run();
       } catch (RuntimeException e) {
         completed(false, e.getMessage(), e);
@@ -165,6 +167,41 @@ public final class CdcCapture implements AutoCloseable {
         }
       }
     });
+  }
+
+  /**
+   * A mapped table that does not exist is left out of the publication when Debezium creates or
+   * updates it at start, so its rows are captured only after it exists and the capture restarts.
+   * Said once per start; when the database cannot be reached the engine reports that itself.
+   */
+  private void warnAboutMissingTables() {
+    List<String> missing = new ArrayList<>();
+    synchronized (catalogLock) {
+      try {
+        if (catalog == null || catalog.isClosed()) {
+          catalog = options.target().connect("headroom-cdc");
+        }
+        try (PreparedStatement ps = catalog.prepareStatement("SELECT to_regclass(quote_ident(?) || '.' || quote_ident(?))")) {
+          for (String table : options.tables()) {
+            String[] parts = table.split("\\.", 2);
+            ps.setString(1, parts[0]);
+            ps.setString(2, parts[1]);
+            try (ResultSet rs = ps.executeQuery()) {
+              if (rs.next() && rs.getString(1) == null) {
+                missing.add(table);
+              }
+            }
+          }
+        }
+      } catch (SQLException e) {
+        closeCatalog();
+        return;
+      }
+    }
+    for (String table : missing) {
+      LOG.warn("CDC capture of {}: table {} does not exist in {}; its rows are captured once it exists and the"
+          + " capture has restarted", options.instanceId(), table, options.target().database());
+    }
   }
 
   /** True from {@link #start()} until the engine stopped (closed or failed). */
@@ -211,15 +248,17 @@ public final class CdcCapture implements AutoCloseable {
    * the last received or replayed one) minus the slot's {@code restart_lsn}. Empty when the slot
    * does not exist (not started yet, or dropped).
    */
-  public synchronized OptionalLong retainedWalBytes() throws SQLException {
-    if (catalog == null || catalog.isClosed()) {
-      catalog = options.target().connect("headroom-cdc");
-    }
-    try {
-      return retainedWalBytes(catalog, options.slotName());
-    } catch (SQLException e) {
-      closeCatalog();
-      throw e;
+  public OptionalLong retainedWalBytes() throws SQLException {
+    synchronized (catalogLock) { // not the capture's lock: close() may hold that for a while
+      if (catalog == null || catalog.isClosed()) {
+        catalog = options.target().connect("headroom-cdc");
+      }
+      try {
+        return retainedWalBytes(catalog, options.slotName());
+      } catch (SQLException e) {
+        closeCatalog();
+        throw e;
+      }
     }
   }
 
@@ -349,18 +388,30 @@ public final class CdcCapture implements AutoCloseable {
   public synchronized void close() {
     DebeziumEngine<RecordChangeEvent<SourceRecord>> current = engine;
     engine = null;
+    long deadline = System.nanoTime() + CLOSE_TIMEOUT.toNanos();
     if (current != null && running) { // a failed engine has shut itself down
+      // The engine's close waits for its task with its own, longer timeouts: bound it here.
+      Thread stopper = new Thread(() -> {
+        try {
+          current.close();
+        } catch (IOException | RuntimeException e) {
+          LOG.warn("stopping CDC capture {}: {}", options.slotName(), options.target().redact(e.getMessage()));
+        }
+      }, "headroom-cdc-stop-" + options.slotName());
+      stopper.setDaemon(true);
+      stopper.start();
       try {
-        current.close();
-      } catch (IOException | RuntimeException e) {
-        LOG.warn("stopping CDC capture {}: {}", options.slotName(), options.target().redact(e.getMessage()));
+        stopper.join(CLOSE_TIMEOUT.toMillis());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
       }
     }
     if (executor != null) {
       executor.shutdown();
       try {
-        if (!executor.awaitTermination(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-          LOG.warn("CDC capture {} did not stop within {} s", options.slotName(), CLOSE_TIMEOUT.toSeconds());
+        if (!executor.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+          LOG.warn("CDC capture {} did not stop within {} s; interrupting it", options.slotName(),
+              CLOSE_TIMEOUT.toSeconds());
           executor.shutdownNow();
         }
       } catch (InterruptedException e) {
@@ -369,7 +420,9 @@ public final class CdcCapture implements AutoCloseable {
       }
       executor = null;
     }
-    closeCatalog();
+    synchronized (catalogLock) {
+      closeCatalog();
+    }
   }
 
   private void handleBatch(List<RecordChangeEvent<SourceRecord>> batch,

@@ -335,6 +335,43 @@ class CdcCaptureIT {
     }
   }
 
+  @Test
+  void shouldSayAMappedTableIsMissingAndCaptureItOnceItExistsAndTheCaptureRestarted() throws Exception {
+    Run run = Run.create();
+    sql("CREATE SCHEMA " + run.schema(), "CREATE TABLE " + run.metrics() + "(id bigserial PRIMARY KEY,"
+        + " timestamp timestamptz, response_time_ms double precision, app text)");
+    Path migrations = Files.createDirectories(dir.resolve("migrations"));
+    try {
+      try (LogCapture logs = new LogCapture("dev.headroom");
+          KafkaTestOutbox outbox = new KafkaTestOutbox(KAFKA.clientConfig());
+          CdcCapture capture = new CdcCapture(options(run), outbox)) {
+        capture.start();
+        awaitStreaming(capture, run.slot());
+        assertThat(logs.lines()).anySatisfy(line -> assertThat(line).contains("table " + run.history()
+            + " does not exist"));
+        // the application adopts Flyway while the agent runs: not captured yet
+        migration(migrations, "V1__app_index.sql", "CREATE INDEX performance_metrics_app ON performance_metrics(app)");
+        flyway(run, migrations);
+        sql("INSERT INTO " + run.metrics() + "(timestamp, response_time_ms, app) VALUES (now(), 1.5, 'checkout')");
+        Awaitility.await().atMost(WAIT).until(() -> capture.samplesPublished() == 1);
+        assertThat(capture.eventsPublished()).isZero();
+      }
+      try (KafkaTestOutbox outbox = new KafkaTestOutbox(KAFKA.clientConfig());
+          CdcCapture capture = new CdcCapture(options(run), outbox)) {
+        capture.start();
+        awaitStreaming(capture, run.slot());
+        migration(migrations, "V2__region.sql", "ALTER TABLE performance_metrics ADD COLUMN region text");
+        flyway(run, migrations);
+        Awaitility.await().atMost(WAIT).until(() -> capture.eventsPublished() == 1);
+        // rank 1 is Flyway's baseline marker, rank 2 V1: both written before the restart
+        assertThat(byId(read(Topics.EVENTS.name(), run, r -> !r.isEmpty())).keySet())
+            .containsExactly(flywayId(run, 3));
+      }
+    } finally {
+      CdcCapture.dropSlot(run.target(), run.slot(), run.slot());
+    }
+  }
+
   // --- helpers
 
   static void assertSample(LatencySample s, Run run, String observedAt, String scope, double valueMs) {
@@ -366,6 +403,9 @@ class CdcCaptureIT {
     Flyway.configure()
         .dataSource(PG.dataSource())
         .schemas(run.schema())
+        // a schema that has tables before Flyway is adopted gets a baseline marker first
+        .baselineOnMigrate(true)
+        .baselineVersion("0")
         .locations("filesystem:" + migrations.toAbsolutePath())
         .load()
         .migrate();
