@@ -181,13 +181,16 @@ public final class CdcCapture implements AutoCloseable {
         if (catalog == null || catalog.isClosed()) {
           catalog = options.target().connect("headroom-cdc");
         }
-        try (PreparedStatement ps = catalog.prepareStatement("SELECT to_regclass(quote_ident(?) || '.' || quote_ident(?))")) {
+        // case-insensitive, as Debezium matches table.include.list
+        try (PreparedStatement ps = catalog.prepareStatement("SELECT 1 FROM pg_class c JOIN pg_namespace n"
+            + " ON n.oid = c.relnamespace WHERE lower(n.nspname) = lower(?) AND lower(c.relname) = lower(?)"
+            + " AND c.relkind IN ('r', 'p')")) {
           for (String table : options.tables()) {
             String[] parts = table.split("\\.", 2);
             ps.setString(1, parts[0]);
             ps.setString(2, parts[1]);
             try (ResultSet rs = ps.executeQuery()) {
-              if (rs.next() && rs.getString(1) == null) {
+              if (!rs.next()) {
                 missing.add(table);
               }
             }
