@@ -1,31 +1,25 @@
 package dev.headroom.collector.cdc;
 
+import dev.headroom.collector.transport.DirectOutbox;
 import dev.headroom.collector.transport.OutboundRecord;
 import dev.headroom.collector.transport.Outbox;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * Test-only {@link Outbox}: sends synchronously with a real producer and returns once Kafka acked.
- * {@link #crashAfterNextPublish()} makes the next publish throw after its records were acked, as
- * an agent that dies between publishing and committing its position would.
+ * Test {@link Outbox}: the agent's {@link DirectOutbox} (returns once Kafka acked) with a real
+ * producer, plus {@link #crashAfterNextPublish()}: the next publish throws after its records were
+ * acked, as an agent that dies between publishing and committing its position would.
  */
 final class KafkaTestOutbox implements Outbox {
-  private final KafkaProducer<String, byte[]> producer;
+  private final DirectOutbox direct;
   private final AtomicBoolean crash = new AtomicBoolean();
 
   KafkaTestOutbox(Map<String, Object> clientConfig) {
@@ -33,7 +27,8 @@ final class KafkaTestOutbox implements Outbox {
     props.putAll(clientConfig);
     props.put(ProducerConfig.ACKS_CONFIG, "all");
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-    producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+    direct = new DirectOutbox(new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer()),
+        Duration.ofSeconds(30));
   }
 
   void crashAfterNextPublish() {
@@ -42,20 +37,7 @@ final class KafkaTestOutbox implements Outbox {
 
   @Override
   public void publish(List<OutboundRecord> records) {
-    List<Future<RecordMetadata>> sent = new ArrayList<>();
-    for (OutboundRecord r : records) {
-      sent.add(producer.send(new ProducerRecord<>(r.topic(), null, r.timestampMs(), r.key(), r.value())));
-    }
-    for (Future<RecordMetadata> f : sent) {
-      try {
-        f.get(30, TimeUnit.SECONDS);
-      } catch (ExecutionException | TimeoutException e) {
-        throw new IllegalStateException("not acked: " + e, e);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted", e);
-      }
-    }
+    direct.publish(records);
     if (crash.getAndSet(false)) {
       throw new IllegalStateException("simulated crash after " + records.size() + " records were acked");
     }
@@ -63,6 +45,6 @@ final class KafkaTestOutbox implements Outbox {
 
   @Override
   public void close() {
-    producer.close(Duration.ofSeconds(5));
+    direct.close();
   }
 }
