@@ -3,6 +3,7 @@ package dev.headroom.cli;
 import dev.headroom.collector.Agent;
 import dev.headroom.collector.AgentConfig;
 import dev.headroom.collector.Collector;
+import dev.headroom.collector.cdc.CdcCapture;
 import dev.headroom.collector.CollectorConfig;
 import dev.headroom.schemas.Snapshot;
 import java.nio.file.Path;
@@ -43,6 +44,10 @@ final class CollectorCommand implements Callable<Integer> {
   @Option(names = "--once", description = "Take one snapshot, publish it and exit 0: a connectivity check.")
   boolean once;
 
+  @Option(names = "--drop-slot", description = {"Remove each target's Debezium replication slot and publication, then exit:",
+      "run it when an agent is retired, since a forgotten slot keeps WAL until the disk fills."})
+  boolean dropSlot;
+
   @Override
   public Integer call() throws Exception {
     if (component.fleetFile()) {
@@ -64,6 +69,21 @@ final class CollectorCommand implements Callable<Integer> {
   }
 
   private int run(AgentConfig config) throws Exception {
+    if (dropSlot) {
+      int failed = 0;
+      for (CollectorConfig target : config.targets()) {
+        try {
+          CdcCapture.DropResult result = CdcCapture.dropSlot(target.cdcTarget(), target.cdcSlotName(),
+              target.cdcPublicationName());
+          System.out.printf("%s: %s%n", target.getString(CollectorConfig.INSTANCE_ID), String.join("; ", result.messages()));
+        } catch (java.sql.SQLException | RuntimeException e) {
+          failed++;
+          System.err.printf("%s: slot %s not dropped: %s%n", target.getString(CollectorConfig.INSTANCE_ID),
+              target.cdcSlotName(), e.getMessage());
+        }
+      }
+      return failed == 0 ? 0 : 1;
+    }
     if (once) {
       // a connectivity check: no spool, a failure shows at once
       for (CollectorConfig target : config.targets()) {

@@ -1,5 +1,7 @@
 package dev.headroom.collector;
 
+import dev.headroom.collector.cdc.CdcCapture;
+import dev.headroom.collector.cdc.CdcOptions;
 import dev.headroom.collector.internals.CatalogReader;
 import dev.headroom.collector.internals.CatalogSnapshot;
 import dev.headroom.collector.internals.DatabaseUrls;
@@ -18,6 +20,7 @@ import dev.headroom.schemas.TopicAdmin;
 import dev.headroom.schemas.Topics;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
@@ -91,6 +94,12 @@ public final class Collector implements Runnable, AutoCloseable {
   private String lastPgBouncerError;
   private ScheduledExecutorService prober;
   private DurationLogFollower logs;
+  private CdcCapture capture;
+  private volatile long retainedWal = -1;
+  private long captureBackoffMs;
+  private long captureRetryAt;
+  private final AtomicLong captureRestarts = new AtomicLong();
+  static final long CAPTURE_CHECK_MS = 30_000;
   private volatile boolean running;
 
   public Collector(CollectorConfig config) {
@@ -118,6 +127,14 @@ public final class Collector implements Runnable, AutoCloseable {
         .tag("result", "failed").register(this.registry);
     FunctionCounter.builder("headroom.collector.log.samples", logSamples, AtomicLong::get).tags(tags)
         .description("Duration-log entries published as latency samples").register(this.registry);
+    Gauge.builder("headroom.collector.cdc.retained.wal", this, c -> c.retainedWal).tags(tags).baseUnit("bytes")
+        .description("WAL the capture's replication slot holds back (-1: no slot)").register(this.registry);
+    FunctionCounter.builder("headroom.collector.cdc.records", this, c -> c.capture == null ? 0 : c.capture.samplesPublished())
+        .tags(tags).tag("kind", "sample").register(this.registry);
+    FunctionCounter.builder("headroom.collector.cdc.records", this, c -> c.capture == null ? 0 : c.capture.eventsPublished())
+        .tags(tags).tag("kind", "event").register(this.registry);
+    FunctionCounter.builder("headroom.collector.cdc.restarts", captureRestarts, AtomicLong::get).tags(tags)
+        .register(this.registry);
     FunctionCounter.builder("headroom.collector.published.bytes", publishedBytes, AtomicLong::get).tags(tags)
         .description("Bytes of records handed to the outbox").baseUnit("bytes").register(this.registry);
     this.tags = tags;
@@ -318,6 +335,28 @@ public final class Collector implements Runnable, AutoCloseable {
     }
   }
 
+  /**
+   * Restarts a capture that stopped on an error, with backoff (a database restart or failover
+   * stops Debezium's engine), and refreshes the WAL its slot holds back for the metrics.
+   */
+  void superviseCapture() {
+    try {
+      if (!capture.isRunning() && clock.millis() >= captureRetryAt) {
+        captureRestarts.incrementAndGet();
+        LOG.warn("capture of {} stopped ({}); starting it again", config.getString(CollectorConfig.INSTANCE_ID),
+            capture.lastFailure().map(CdcCapture.Failure::message).orElse("no error recorded"));
+        captureBackoffMs = Math.min(Math.max(CAPTURE_CHECK_MS, captureBackoffMs * 2), 600_000);
+        captureRetryAt = clock.millis() + captureBackoffMs;
+        capture.start();
+      } else if (capture.isStreaming()) {
+        captureBackoffMs = 0;
+      }
+      retainedWal = capture.retainedWalBytes().orElse(-1);
+    } catch (SQLException | RuntimeException e) {
+      LOG.debug("capture check of {} failed: {}", config.getString(CollectorConfig.INSTANCE_ID), e.getMessage());
+    }
+  }
+
   /** Reads what the server logged since the last poll and publishes it; the position is saved only after. */
   void followLogs() {
     try {
@@ -355,30 +394,40 @@ public final class Collector implements Runnable, AutoCloseable {
   public void run() {
     running = true;
     long interval = config.getLong(CollectorConfig.INTERVAL_MS);
+    // the probe, the log follower and the capture's supervision share one side thread per target
+    prober = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "headroom-side-" + config.getString(CollectorConfig.INSTANCE_ID));
+      t.setDaemon(true);
+      return t;
+    });
     long probeInterval = config.getLong(CollectorConfig.PROBE_INTERVAL_MS);
     if (probeInterval > 0) {
-      prober = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "headroom-probe-" + config.getString(CollectorConfig.INSTANCE_ID));
-        t.setDaemon(true);
-        return t;
-      });
       prober.scheduleWithFixedDelay(this::probe, 0, probeInterval, TimeUnit.MILLISECONDS);
     }
     DurationLogFollower.Options logOptions = config.logOptions();
     if (logOptions != null) {
-      if (prober == null) {
-        prober = Executors.newSingleThreadScheduledExecutor(r -> {
-          Thread t = new Thread(r, "headroom-logs-" + config.getString(CollectorConfig.INSTANCE_ID));
-          t.setDaemon(true);
-          return t;
-        });
-      }
       try {
         logs = new DurationLogFollower(logOptions);
         prober.scheduleWithFixedDelay(this::followLogs, 0, logOptions.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
       } catch (RuntimeException e) {
         LOG.warn("duration log of {} not followed: {}", config.getString(CollectorConfig.INSTANCE_ID), e.getMessage());
       }
+    }
+    CdcOptions cdcOptions = config.cdcOptions();
+    if (cdcOptions != null) {
+      capture = new CdcCapture(cdcOptions, new Outbox() {
+        @Override
+        public void publish(List<OutboundRecord> records) {
+          Collector.this.publish(records);
+        }
+
+        @Override
+        public void close() {
+          // the collector's outbox outlives the capture
+        }
+      }, clock);
+      capture.start();
+      prober.scheduleWithFixedDelay(this::superviseCapture, CAPTURE_CHECK_MS, CAPTURE_CHECK_MS, TimeUnit.MILLISECONDS);
     }
     long next = clock.millis();
     long tick = 0;
@@ -427,6 +476,9 @@ public final class Collector implements Runnable, AutoCloseable {
       closeQuietly(probeConnection);
       if (logs != null) {
         logs.close();
+      }
+      if (capture != null) {
+        capture.close();
       }
       closeConnection();
       stopped.countDown();
@@ -525,6 +577,11 @@ public final class Collector implements Runnable, AutoCloseable {
 
   public long probes() {
     return probes.get();
+  }
+
+  /** The capture of this target's tables, or null when none is configured or it has not started. */
+  public CdcCapture capture() {
+    return capture;
   }
 
   public long logSamples() {

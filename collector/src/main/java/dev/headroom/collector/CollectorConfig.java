@@ -1,6 +1,10 @@
 package dev.headroom.collector;
 
+import dev.headroom.collector.cdc.CdcOptions;
+import dev.headroom.collector.cdc.PgTarget;
 import dev.headroom.collector.logs.DurationLogFollower;
+import java.util.List;
+import java.util.Properties;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.Map;
@@ -49,6 +53,17 @@ public final class CollectorConfig extends AbstractConfig {
   public static final String DATABASES_INCLUDE = "databases.include";
   public static final String DATABASES_EXCLUDE = "databases.exclude";
   public static final String DATABASES_CONCURRENCY = "databases.concurrency";
+  public static final String CDC_LATENCY = CdcOptions.LATENCY_TABLES;
+  public static final String CDC_MIGRATIONS = CdcOptions.MIGRATION_TABLES;
+  public static final String CDC_USER = CdcOptions.USER;
+  public static final String CDC_PASSWORD = CdcOptions.PASSWORD;
+  public static final String CDC_PASSWORD_ENV = "HEADROOM_CDC_PASSWORD";
+  public static final String CDC_DATABASE = CdcOptions.DATABASE;
+  public static final String CDC_SLOT_NAME = CdcOptions.SLOT_NAME;
+  public static final String CDC_PUBLICATION_NAME = CdcOptions.PUBLICATION_NAME;
+  public static final String CDC_OFFSETS_FILE = CdcOptions.OFFSETS_FILE;
+  public static final String CDC_OFFSET_FLUSH_INTERVAL_MS = CdcOptions.OFFSET_FLUSH_INTERVAL_MS;
+  public static final String CDC_TIMESTAMP_ZONE = CdcOptions.TIMESTAMP_ZONE;
   public static final String SPOOL_DIR = "spool.dir";
   public static final String SPOOL_MAX_BYTES = "spool.max.bytes";
   public static final String METRICS_PORT = "metrics.port";
@@ -138,6 +153,35 @@ public final class CollectorConfig extends AbstractConfig {
               + " Templates and databases that refuse connections are always left out.")
       .define(DATABASES_CONCURRENCY, Type.INT, 2, Range.between(1, 32), Importance.LOW,
           "At most this many per-database connections are open at once, each for one short read-only transaction.")
+      .define(CDC_LATENCY, Type.LIST, "", Importance.MEDIUM,
+          "Application latency tables captured with Debezium (logical replication, pgoutput): each inserted row"
+              + " becomes an exact latency sample (source cdc). Entries schema.table:time_column:value_column[:unit"
+              + "[:scope]], unit ms (default), s or us; scope app:<name> (default instance) or @<column> to take"
+              + " app:<that column's value>. Example: public.performance_metrics:timestamp:response_time_ms:ms:app:shop")
+      .define(CDC_MIGRATIONS, Type.LIST, "", Importance.MEDIUM,
+          "Migration-history tables captured with Debezium: each applied migration becomes a deploy event on"
+              + " headroom.events.v1. Entries flyway:schema.table or liquibase:schema.table, e.g."
+              + " flyway:public.flyway_schema_history")
+      .define(CDC_USER, Type.STRING, "", Importance.MEDIUM,
+          "Role for the capture: it needs REPLICATION (or rds_replication), SELECT on the captured tables and,"
+              + " for the publication, ownership of them or CREATE on the database; empty takes target.user.")
+      .define(CDC_PASSWORD, Type.PASSWORD, "", Importance.MEDIUM,
+          "Password of cdc.user; empty takes the environment variable " + CDC_PASSWORD_ENV + ", then the target's.")
+      .define(CDC_DATABASE, Type.STRING, "", Importance.LOW,
+          "Database holding the captured tables; empty takes the one in target.url.")
+      .define(CDC_SLOT_NAME, Type.STRING, "", Importance.LOW,
+          "Replication slot of the capture; empty: headroom_<agent.id>_<instance.id>, sanitized. Remove it with"
+              + " ./headroom collector --drop-slot when the agent is retired: a forgotten slot keeps WAL forever.")
+      .define(CDC_PUBLICATION_NAME, Type.STRING, "", Importance.LOW,
+          "Publication of the capture (limited to the captured tables); empty: the same name as the slot.")
+      .define(CDC_OFFSETS_FILE, Type.STRING, "", Importance.LOW,
+          "File where the capture's position is stored once its records are spooled; empty: cdc-<instance>.offsets"
+              + " in spool.dir.")
+      .define(CDC_OFFSET_FLUSH_INTERVAL_MS, Type.LONG, 1_000L, Range.between(100, 600_000), Importance.LOW,
+          "How often the capture's position is saved; bounds what a crash sends again (downstream drops the copies"
+              + " by id).")
+      .define(CDC_TIMESTAMP_ZONE, Type.STRING, "UTC", Importance.LOW,
+          "Zone of timestamp-without-time-zone columns in the captured tables (e.g. Flyway's installed_on).")
       .define(SPOOL_DIR, Type.STRING, defaultSpoolDir(), new ConfigDef.NonEmptyString(), Importance.HIGH,
           "Directory of the on-disk spool: every record is written here first and removed once Kafka acknowledged"
               + " it, so nothing is lost while Kafka is down or the agent restarts. One agent per directory.")
@@ -171,6 +215,84 @@ public final class CollectorConfig extends AbstractConfig {
     }
   }
 
+  /** Where the capture connects: the target's host and port, cdc.database, cdc.user and its password. */
+  public PgTarget cdcTarget() {
+    Properties url = org.postgresql.Driver.parseURL(getString(TARGET_URL), null);
+    String user = getString(CDC_USER).isEmpty() ? getString(TARGET_USER) : getString(CDC_USER);
+    if (user.isEmpty()) {
+      user = url.getProperty("user", "");
+    }
+    String password = getPassword(CDC_PASSWORD).value();
+    if (password.isEmpty()) {
+      String env = System.getenv(CDC_PASSWORD_ENV);
+      password = env != null && !env.isEmpty() ? env : password();
+    }
+    String database = getString(CDC_DATABASE).isEmpty() ? url.getProperty("PGDBNAME") : getString(CDC_DATABASE);
+    return new PgTarget(url.getProperty("PGHOST", "localhost").split(",")[0],
+        Integer.parseInt(url.getProperty("PGPORT", "5432").split(",")[0]), database, user, password);
+  }
+
+  /** The capture's slot name: cdc.slot.name, or the one derived from the agent and instance ids. */
+  public String cdcSlotName() {
+    return getString(CDC_SLOT_NAME).isEmpty() ? CdcOptions.defaultName(getString(AGENT_ID), getString(INSTANCE_ID))
+        : getString(CDC_SLOT_NAME);
+  }
+
+  public String cdcPublicationName() {
+    return getString(CDC_PUBLICATION_NAME).isEmpty() ? cdcSlotName() : getString(CDC_PUBLICATION_NAME);
+  }
+
+  /** The capture's options, or null when no table is captured. */
+  public CdcOptions cdcOptions() {
+    List<String> latency = getList(CDC_LATENCY);
+    List<String> migrations = getList(CDC_MIGRATIONS);
+    if (latency.isEmpty() && migrations.isEmpty()) {
+      return null;
+    }
+    PgTarget target = cdcTarget();
+    String id = getString(INSTANCE_ID).replaceAll("[^A-Za-z0-9._-]", "_");
+    CdcOptions.Builder b = CdcOptions.builder(getString(INSTANCE_ID), target).agentId(getString(AGENT_ID))
+        .offsetsFile(getString(CDC_OFFSETS_FILE).isEmpty()
+            ? java.nio.file.Path.of(getString(SPOOL_DIR), "cdc-" + id + ".offsets")
+            : java.nio.file.Path.of(getString(CDC_OFFSETS_FILE)))
+        .offsetFlushInterval(java.time.Duration.ofMillis(getLong(CDC_OFFSET_FLUSH_INTERVAL_MS)));
+    try {
+      b.timestampZone(java.time.ZoneId.of(getString(CDC_TIMESTAMP_ZONE)));
+    } catch (java.time.DateTimeException e) {
+      throw new ConfigException(CDC_TIMESTAMP_ZONE, getString(CDC_TIMESTAMP_ZONE), "not a time zone");
+    }
+    b.slotName(cdcSlotName());
+    b.publicationName(cdcPublicationName());
+    for (int i = 0; i < latency.size(); i++) {
+      String[] f = latency.get(i).trim().split(":", 5);
+      String key = CDC_LATENCY + "[" + i + "]";
+      if (f.length < 3) {
+        throw new ConfigException(key, latency.get(i), "expected schema.table:time_column:value_column[:unit[:scope]]");
+      }
+      CdcOptions.Unit unit;
+      try {
+        unit = f.length > 3 && !f[3].isBlank() ? CdcOptions.Unit.parse(f[3]) : CdcOptions.Unit.MS;
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(key, latency.get(i), e.getMessage());
+      }
+      CdcOptions.LatencyTable table = CdcOptions.LatencyTable.of(f[0], f[1], f[2], unit);
+      if (f.length > 4) {
+        table = f[4].startsWith("@") ? table.withScopeColumn(f[4].substring(1)) : table.withScope(f[4]);
+      }
+      b.latencyTable(table);
+    }
+    for (int i = 0; i < migrations.size(); i++) {
+      String[] f = migrations.get(i).trim().split(":", 2);
+      String key = CDC_MIGRATIONS + "[" + i + "]";
+      if (f.length < 2 || !(f[0].equals("flyway") || f[0].equals("liquibase"))) {
+        throw new ConfigException(key, migrations.get(i), "expected flyway:schema.table or liquibase:schema.table");
+      }
+      b.migrationTable(f[0].equals("flyway") ? CdcOptions.MigrationTable.flyway(f[1])
+          : CdcOptions.MigrationTable.liquibase(f[1]));
+    }
+    return b.build();
+  }
+
   /** The duration-log follower's options, or null when no log directory is set. */
   public DurationLogFollower.Options logOptions() {
     if (getString(DurationLogFollower.Options.DIRECTORY).isEmpty()) {
@@ -189,6 +311,7 @@ public final class CollectorConfig extends AbstractConfig {
     super(CONFIG_DEF, props, false);
     filePassword = readPasswordFile(getString(TARGET_PASSWORD_FILE));
     logOptions(); // fails at start, naming the key, when a logs.* setting is wrong
+    cdcOptions(); // likewise for cdc.*
     short rf = getShort(TOPICS_REPLICATION_FACTOR);
     if (rf == 0 || rf < -1) {
       throw new ConfigException(TOPICS_REPLICATION_FACTOR, rf, "must be -1 (broker default) or at least 1");
