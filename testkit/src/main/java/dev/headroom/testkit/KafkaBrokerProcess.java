@@ -1,4 +1,4 @@
-package dev.headroom.collector.transport;
+package dev.headroom.testkit;
 
 import java.io.File;
 import java.io.IOException;
@@ -26,12 +26,12 @@ import org.slf4j.LoggerFactory;
  * same ports and log directories.
  *
  * <p>Why a process and not Kafka's in-JVM test kit, which can restart its broker too: the test kit
- * pre-binds its listeners on the wildcard address, and these servers bind to 127.0.0.1 only. A
+ * pre-binds its listeners on the wildcard address, and test servers bind to 127.0.0.1 only. A
  * process also makes "the broker is gone" real: its sockets close the way they do in production.
- * This follows the cli's {@code KafkaBroker} (which the collector cannot depend on).
+ * This follows the cli's {@code KafkaBroker} (which testkit cannot depend on).
  */
-final class BrokerProcess implements AutoCloseable {
-  private static final Logger LOG = LoggerFactory.getLogger(BrokerProcess.class);
+public final class KafkaBrokerProcess implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(KafkaBrokerProcess.class);
   private static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
 
@@ -41,7 +41,7 @@ final class BrokerProcess implements AutoCloseable {
   private final String bootstrapServers;
   private Process process;
 
-  private BrokerProcess(Path dir, int port, int controllerPort) throws IOException {
+  private KafkaBrokerProcess(Path dir, int port, int controllerPort) throws IOException {
     this.dir = dir;
     this.properties = dir.resolve("server.properties");
     this.log = dir.resolve("broker.log");
@@ -64,15 +64,15 @@ final class BrokerProcess implements AutoCloseable {
     p.put("group.initial.rebalance.delay.ms", "0");
     p.put("auto.create.topics.enable", "false");
     try (Writer out = Files.newBufferedWriter(properties, StandardCharsets.UTF_8)) {
-      p.store(out, "SpoolIT broker");
+      p.store(out, "Headroom test broker");
     }
   }
 
   /** Formats fresh storage under {@code dir} and starts the broker; returns once it serves requests. */
-  static BrokerProcess start(Path dir) {
+  public static KafkaBrokerProcess start(Path dir) {
     try {
       Files.createDirectories(dir);
-      BrokerProcess broker = new BrokerProcess(dir, freePort(), freePort());
+      KafkaBrokerProcess broker = new KafkaBrokerProcess(dir, freePort(), freePort());
       Process format = broker.java("kafka.tools.StorageTool", "format", "-t", Uuid.randomUuid().toString(), "-c",
           broker.properties.toString()).redirectOutput(broker.log.toFile()).redirectErrorStream(true).start();
       if (!format.waitFor(60, TimeUnit.SECONDS) || format.exitValue() != 0) {
@@ -89,12 +89,12 @@ final class BrokerProcess implements AutoCloseable {
     }
   }
 
-  String bootstrapServers() {
+  public String bootstrapServers() {
     return bootstrapServers;
   }
 
   /** Starts the stopped broker again, on the same ports and logs; returns once it serves requests. */
-  void start() {
+  public void start() {
     if (running()) {
       throw new IllegalStateException("the broker is running");
     }
@@ -110,12 +110,12 @@ final class BrokerProcess implements AutoCloseable {
     LOG.info("broker at {} serving in {} ms", bootstrapServers, (System.nanoTime() - t0) / 1_000_000);
   }
 
-  boolean running() {
+  public boolean running() {
     return process != null && process.isAlive();
   }
 
   /** SIGTERM and wait: the broker shuts down cleanly and its ports close. */
-  void stop() {
+  public void stop() {
     if (process == null || !process.isAlive()) {
       return;
     }

@@ -1,16 +1,19 @@
 package dev.headroom.testkit;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
-import org.apache.kafka.common.test.KafkaClusterTestKit;
-import org.apache.kafka.common.test.TestKitNodes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.testcontainers.kafka.KafkaContainer;
 
 /**
  * One real KRaft broker per test JVM, started on first use and shared: a Testcontainers broker
- * where a Docker engine runs, Kafka's own in-JVM KRaft test kit (broker and controller, on
- * 127.0.0.1) otherwise. Same API either way.
+ * where a Docker engine runs, otherwise a broker process (broker and controller in one, from the
+ * Kafka server jars) bound to 127.0.0.1 only: Kafka's in-JVM test kit binds the wildcard address.
+ * Same API either way.
  */
 public final class KafkaFixture {
   private static final Logger LOG = LoggerFactory.getLogger(KafkaFixture.class);
@@ -24,7 +27,7 @@ public final class KafkaFixture {
 
   public static synchronized KafkaFixture get() {
     if (instance == null) {
-      instance = Docker.available() ? container() : inJvm();
+      instance = Docker.available() ? container() : local();
     }
     return instance;
   }
@@ -46,29 +49,16 @@ public final class KafkaFixture {
     return new KafkaFixture(kafka.getBootstrapServers());
   }
 
-  private static KafkaFixture inJvm() {
-    long start = System.nanoTime();
+  /** A broker process from the Kafka server jars on the class path, bound to 127.0.0.1 only. */
+  private static KafkaFixture local() {
     try {
-      KafkaClusterTestKit cluster = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
-              .setCombined(true)
-              .setNumBrokerNodes(1)
-              .setNumControllerNodes(1)
-              .build())
-          .setConfigProp("offsets.topic.replication.factor", "1")
-          .setConfigProp("transaction.state.log.replication.factor", "1")
-          .setConfigProp("transaction.state.log.min.isr", "1")
-          .setConfigProp("group.initial.rebalance.delay.ms", "0")
-          .setConfigProp("auto.create.topics.enable", "false")
-          .build();
-      cluster.format();
-      cluster.startup();
-      cluster.waitForReadyBrokers();
-      Fixtures.started("Kafka broker", cluster::close);
-      LOG.info("Kafka fixture: in-JVM KRaft broker at {} in {} ms", cluster.bootstrapServers(),
-          (System.nanoTime() - start) / 1_000_000);
-      return new KafkaFixture(cluster.bootstrapServers());
-    } catch (Exception e) {
-      throw new IllegalStateException("cannot start the in-JVM Kafka broker: " + e, e);
+      Path dir = Files.createTempDirectory("headroom-kafka-fixture");
+      KafkaBrokerProcess broker = KafkaBrokerProcess.start(dir);
+      Fixtures.started("Kafka broker", broker::stop);
+      LOG.info("Kafka fixture: broker process at {}", broker.bootstrapServers());
+      return new KafkaFixture(broker.bootstrapServers());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start the Kafka broker", e);
     }
   }
 }

@@ -3,6 +3,7 @@ package dev.headroom.collector.transport;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.headroom.testkit.KafkaBrokerProcess;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The outbox against a real broker that goes away and comes back. The shared {@code KafkaFixture}
- * cannot be stopped, so this class runs its own broker process on 127.0.0.1 ({@link BrokerProcess})
+ * cannot be stopped, so this class runs its own broker process on 127.0.0.1 ({@link KafkaBrokerProcess})
  * and stops and starts it on the same ports and log directories.
  */
 @Timeout(180)
@@ -40,7 +41,7 @@ class SpoolIT {
   private static final List<String> KEYS = List.of("pg-1", "pg-2", "pg-3");
   private static final Duration PROMPT = Duration.ofSeconds(2);
 
-  private static BrokerProcess broker;
+  private static KafkaBrokerProcess broker;
   private static String bootstrap;
 
   @TempDir static Path brokerDir;
@@ -48,7 +49,7 @@ class SpoolIT {
 
   @BeforeAll
   static void startBroker() {
-    broker = BrokerProcess.start(brokerDir);
+    broker = KafkaBrokerProcess.start(brokerDir);
     bootstrap = broker.bootstrapServers();
   }
 
