@@ -85,7 +85,7 @@ final class CatalogQueries {
   /** A primary's standbys (also a cascading standby's). */
   static String replicationSenders(ServerInfo s) {
     String now = s.standby() ? "pg_last_wal_replay_lsn()" : "pg_current_wal_lsn()";
-    return "SELECT 'sender' AS kind, r.application_name, r.client_addr::text AS client_addr, r.state, r.sync_state,"
+    return "SELECT 'sender' AS kind, r.application_name, host(r.client_addr) AS client_addr, r.state, r.sync_state,"
         + " pg_wal_lsn_diff(" + now + ", r.sent_lsn)::bigint AS sent_lag_bytes,"
         + " pg_wal_lsn_diff(" + now + ", r.write_lsn)::bigint AS write_lag_bytes,"
         + " pg_wal_lsn_diff(" + now + ", r.flush_lsn)::bigint AS flush_lag_bytes,"
