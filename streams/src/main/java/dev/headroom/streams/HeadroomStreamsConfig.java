@@ -25,6 +25,7 @@ public final class HeadroomStreamsConfig extends AbstractConfig {
   public static final String COMMIT_INTERVAL_MS = "commit.interval.ms";
   public static final String LATENCY_GRACE_MS = "latency.grace.ms";
   public static final String LATENCY_TOP_STATEMENTS = "latency.top.statements";
+  public static final String LATENCY_DEDUPE_RETENTION_MS = "latency.dedupe.retention.ms";
   public static final String TOPICS_PARTITIONS = "topics.partitions";
   public static final String TOPICS_REPLICATION_FACTOR = "topics.replication.factor";
   /** Settings under this prefix go to Kafka Streams and its clients as they are (TLS, SASL, tuning). */
@@ -45,6 +46,11 @@ public final class HeadroomStreamsConfig extends AbstractConfig {
           "How often progress is committed; empty takes Kafka's default for the guarantee (100 ms exactly once).")
       .define(LATENCY_GRACE_MS, Type.LONG, 30_000L, Range.between(0, 86_400_000), Importance.MEDIUM,
           "How long a 1-minute latency window waits for late observations before it closes and is emitted.")
+      .define(LATENCY_DEDUPE_RETENTION_MS, Type.LONG, TopologySettings.DEFAULT_DEDUPE_RETENTION.toMillis(),
+          Range.between(60_000, 7 * 86_400_000L), Importance.LOW,
+          "How long (in event time) exact-sample ids are remembered, so a copy the collector sends again (Debezium"
+              + " after a restart, a re-read log, the spool after a crash) counts once. Costs one small store"
+              + " entry per sample kept this long.")
       .define(LATENCY_TOP_STATEMENTS, Type.INT, 50, Range.between(0, 10_000), Importance.MEDIUM,
           "Per snapshot message and interval, the statements with the most execution time that get a "
               + "query:<queryid> latency scope of their own; the rest count towards the instance scope only. A statements "
@@ -68,7 +74,7 @@ public final class HeadroomStreamsConfig extends AbstractConfig {
 
   public TopologySettings topologySettings() {
     return new TopologySettings(TopologySettings.ONE_MINUTE, Duration.ofMillis(getLong(LATENCY_GRACE_MS)),
-        getInt(LATENCY_TOP_STATEMENTS));
+        getInt(LATENCY_TOP_STATEMENTS), Duration.ofMillis(getLong(LATENCY_DEDUPE_RETENTION_MS)));
   }
 
   public Map<String, Object> kafkaClientConfig() {

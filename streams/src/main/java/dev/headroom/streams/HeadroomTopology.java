@@ -13,6 +13,7 @@ import dev.headroom.streams.internals.ParseProcessor;
 import dev.headroom.streams.internals.Parsed;
 import dev.headroom.streams.latency.MomentObservations;
 import dev.headroom.streams.latency.Observation;
+import dev.headroom.streams.latency.SampleDedupe;
 import dev.headroom.streams.latency.SketchAggregate;
 import java.time.Duration;
 import java.time.Instant;
@@ -76,7 +77,11 @@ public final class HeadroomTopology {
     KStream<String, Parsed<LatencySample>> samples = builder
         .stream(Topics.LATENCY.name(), Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("latency-in"))
         .processValues(() -> new ParseProcessor<>(Topics.LATENCY_SAMPLE_SERDE), Named.as("latency-parse"));
+    builder.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(SampleDedupe.STORE,
+        settings.sampleDedupeRetention(), Duration.ofMillis(1), false), Serdes.String(), Serdes.Long()));
     KStream<String, Observation> exact = validOrDeadLetter(samples, "latency")
+        .processValues(() -> new SampleDedupe(settings.sampleDedupeRetention()), Named.as("latency-dedupe"),
+            SampleDedupe.STORE)
         .map((k, s) -> {
           Observation o = Observation.exact(s.instanceId(), s.scope(), s.valueMs(), s.weight(),
               s.observedAt().toEpochMilli());

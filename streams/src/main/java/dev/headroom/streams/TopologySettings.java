@@ -3,12 +3,21 @@ package dev.headroom.streams;
 import java.time.Duration;
 
 /** What shapes the topology, apart from how it connects. */
-public record TopologySettings(Duration latencyWindow, Duration latencyGrace, int topStatements) {
+public record TopologySettings(Duration latencyWindow, Duration latencyGrace, int topStatements,
+    Duration sampleDedupeRetention) {
   public static final Duration ONE_MINUTE = Duration.ofMinutes(1);
+  public static final Duration DEFAULT_DEDUPE_RETENTION = Duration.ofHours(1);
+
+  public TopologySettings(Duration latencyWindow, Duration latencyGrace, int topStatements) {
+    this(latencyWindow, latencyGrace, topStatements, DEFAULT_DEDUPE_RETENTION);
+  }
 
   public TopologySettings {
     if (latencyGrace.isNegative()) {
       throw new IllegalArgumentException("latency grace must not be negative");
+    }
+    if (sampleDedupeRetention.compareTo(Duration.ofMinutes(1)) < 0) {
+      throw new IllegalArgumentException("sample dedupe retention must be at least a minute");
     }
     if (topStatements < 0) {
       throw new IllegalArgumentException("top statements must not be negative");

@@ -279,6 +279,27 @@ class HeadroomTopologyTest {
     return sorted[(int) Math.floor(q * (sorted.length - 1))];
   }
 
+  @Test
+  void shouldCountASampleSentAgainWithTheSameIdOnce() {
+    // Debezium after a restart, or the spool after a crash, sends the same sample again
+    samples.pipeInput(INSTANCE, sample("cdc:0/16B3748:public.metrics:1", T0.plusSeconds(10), 100.0), T0.plusSeconds(10));
+    samples.pipeInput(INSTANCE, sample("cdc:0/16B3790:public.metrics:2", T0.plusSeconds(11), 200.0), T0.plusSeconds(11));
+    samples.pipeInput(INSTANCE, sample("cdc:0/16B3748:public.metrics:1", T0.plusSeconds(10), 100.0), T0.plusSeconds(40));
+    samples.pipeInput(INSTANCE, sample(null, T0.plusSeconds(12), 300.0), T0.plusSeconds(12));
+    samples.pipeInput(INSTANCE, sample(null, T0.plusSeconds(12), 300.0), T0.plusSeconds(12));
+    samples.pipeInput(INSTANCE, sample("later", T0.plusSeconds(75), 1.0), T0.plusSeconds(75));
+    List<LatencyWindow> closed = windows.readValuesToList();
+    assertThat(closed).singleElement().satisfies(w -> {
+      assertThat(w.count()).isEqualTo(4); // the two ids once each, and both samples without an id
+      assertThat(w.maxMs()).isCloseTo(300.0, org.assertj.core.data.Offset.offset(3.0));
+    });
+  }
+
+  static byte[] sample(String id, Instant at, double valueMs) {
+    return Topics.LATENCY_SAMPLE_SERDE.write(
+        new LatencySample(LatencySample.SCHEMA, id, INSTANCE, at, "app:checkout", "cdc", valueMs, 1.0));
+  }
+
   static byte[] sample(Instant at, double valueMs) {
     return Topics.LATENCY_SAMPLE_SERDE.write(
         new LatencySample(LatencySample.SCHEMA, INSTANCE, at, "app:checkout", "cdc", valueMs, 1.0));
