@@ -278,12 +278,15 @@ public final class CollectorCostBench implements Callable<Integer> {
     }
     SectionCost connect = measureConnect(sections, roles, postmaster);
     double encodeMs = measureEncode(sections);
+    err.println("bench: what inside the tables and indexes statements costs ...");
+    List<SqlAnatomy.Cost> anatomy = SqlAnatomy.measure(plainConnector, CatalogFixture.APP_DB, roles, CatalogFixture.PLAIN,
+        sectionRuns);
 
     List<String> exporterErrors = new ArrayList<>(exporterFull.errors());
     exporterErrors.addAll(exporterDefault.errors());
 
     report(instance, setupNote, config, tick, variants, full, regular, exporterQ, exporterD, floor, floorFresh,
-        familiesSeen, sectionCosts, connect, encodeMs, exporterErrors);
+        familiesSeen, sectionCosts, connect, encodeMs, anatomy, exporterErrors);
     out.printf(Locale.ROOT, "%nWall time of the command %.0f s.%n", (System.nanoTime() - started) / 1e9);
     return 0;
   }
@@ -400,7 +403,7 @@ public final class CollectorCostBench implements Callable<Integer> {
   private void report(String instance, String setupNote, CollectorConfig config, Set<Section> tick,
       List<Variant> variants, Variant full, Variant regular, Variant exporterQ, Variant exporterD, Variant floor,
       Variant floorFresh, Map<String, Map<String, Long>> familiesSeen, List<SectionCost> sectionCosts,
-      SectionCost connect, double encodeMs, List<String> exporterErrors) {
+      SectionCost connect, double encodeMs, List<SqlAnatomy.Cost> anatomy, List<String> exporterErrors) {
     out.println("## Collector cost against prometheus-postgres-exporter");
     out.println();
     out.printf(Locale.ROOT, "%s. %d CPUs, Java %s. %s. Collector: statements.max=%d, query.text=%s, "
@@ -461,6 +464,15 @@ public final class CollectorCostBench implements Callable<Integer> {
     out.println();
     out.printf(Locale.ROOT, "JSON serialization and publishing of a whole snapshot alone: %.0f ms (median). Every single"
         + " section read above also carries the host section (a few hundred bytes).%n%n", encodeMs);
+
+    out.printf(Locale.ROOT, "### Inside the two expensive statements (database %s only; plain reads by a superuser;"
+        + " server execution ms)%n%n", CatalogFixture.APP_DB);
+    out.println("| statement | on a new connection (what each collector snapshot does) | on a reused connection |");
+    out.println("|---|---:|---:|");
+    for (SqlAnatomy.Cost c : anatomy) {
+      out.printf(Locale.ROOT, "| %s | %s | %s |%n", c.variant().name(), c.fresh().format(0), c.reused().format(0));
+    }
+    out.println();
 
     statementTable("Server execution per statement inside the full snapshot", full, 12);
     statementTable("Server execution per statement inside the exporter scrape (queries file)", exporterQ, 8);
