@@ -6,6 +6,8 @@ import dev.headroom.bench.CostMeters.Samples;
 import dev.headroom.collector.Collector;
 import dev.headroom.collector.CollectorConfig;
 import dev.headroom.collector.Section;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -76,6 +78,9 @@ public final class CollectorCostBench implements Callable<Integer> {
   @Option(names = "--exporter-queries", description = "Queries file for the exporter; default: Debian's example with the PostgreSQL 13+ pg_stat_statements columns.")
   Path exporterQueries;
 
+  @Option(names = "--scrape-seconds", description = "Scrape interval for the per-hour figures (default ${DEFAULT-VALUE}, Prometheus' default).")
+  int scrapeSeconds = 60;
+
   @Option(names = "--data-dir", description = "Keep the instance here and reuse it on the next run (default: a temporary directory, removed at the end).")
   Path dataDir;
 
@@ -97,8 +102,12 @@ public final class CollectorCostBench implements Callable<Integer> {
     Output run() throws Exception;
   }
 
-  /** What one run produced: messages (or series, or rows) and bytes. */
-  private record Output(long items, long bytes) {}
+  /** What one run produced: messages (or series, or rows) and bytes; the collector's own section timers. */
+  private record Output(long items, long bytes, Map<String, Double> sectionMs) {
+    Output(long items, long bytes) {
+      this(items, bytes, Map.of());
+    }
+  }
 
   private static final class Variant {
     final String label;
@@ -114,6 +123,7 @@ public final class CollectorCostBench implements Callable<Integer> {
     final Samples bytes = new Samples();
     final Map<Long, double[]> byQueryId = new HashMap<>(); // calls, ms over the measured runs
     final Map<Long, String> texts = new HashMap<>();
+    final Map<String, Samples> sectionMs = new LinkedHashMap<>();
 
     Variant(String label, String role, ExporterProcess exporter, String itemsUnit, Run run) {
       this.label = label;
@@ -197,7 +207,8 @@ public final class CollectorCostBench implements Callable<Integer> {
     props.put(CollectorConfig.PROBE_INTERVAL_MS, "0");
     CollectorConfig config = new CollectorConfig(props);
     CountingOutbox outbox = new CountingOutbox();
-    Collector collector = new Collector(config, Clock.systemUTC(), outbox);
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    Collector collector = new Collector(config, Clock.systemUTC(), outbox, registry);
     cleanup.push(collector);
     SectionSnapshots sections = new SectionSnapshots(config, outbox, pg.dataDirectory());
     cleanup.push(sections);
@@ -232,8 +243,11 @@ public final class CollectorCostBench implements Callable<Integer> {
         "messages", () -> {
           long r0 = outbox.records();
           long b0 = outbox.bytes();
+          Map<String, Double> timers0 = sectionTimers(registry);
           collector.snapshotOnce();
-          return new Output(outbox.records() - r0, outbox.bytes() - b0);
+          Map<String, Double> timers = sectionTimers(registry);
+          timers.replaceAll((section, ms) -> ms - timers0.getOrDefault(section, 0.0));
+          return new Output(outbox.records() - r0, outbox.bytes() - b0, timers);
         });
     Variant regular = new Variant("Headroom collector, regular tick (" + keys(tick) + ")", CatalogFixture.HEADROOM, null,
         "messages", () -> {
@@ -291,6 +305,15 @@ public final class CollectorCostBench implements Callable<Integer> {
     return 0;
   }
 
+  /** Total time of each section so far, from the collector's Timer {@code headroom.collector.section.duration}. */
+  private static Map<String, Double> sectionTimers(SimpleMeterRegistry registry) {
+    Map<String, Double> out = new LinkedHashMap<>();
+    for (Timer t : registry.find("headroom.collector.section.duration").timers()) {
+      out.put(t.getId().getTag("section"), t.totalTime(TimeUnit.MILLISECONDS));
+    }
+    return out;
+  }
+
   /** What a collector with this configuration reads on a tick that is not the first: sections due every interval. */
   private static Set<Section> regularTick(CollectorConfig config) {
     Set<Section> due = EnumSet.noneOf(Section.class);
@@ -323,6 +346,7 @@ public final class CollectorCostBench implements Callable<Integer> {
     v.readerCpu.add(reader1 - reader0);
     v.items.add(o.items());
     v.bytes.add(o.bytes());
+    o.sectionMs().forEach((section, ms) -> v.sectionMs.computeIfAbsent(section, k -> new Samples()).add(ms));
     for (Entry e : ran) {
       double[] acc = v.byQueryId.computeIfAbsent(e.queryId(), k -> new double[2]);
       acc[0] += e.calls();
@@ -445,12 +469,29 @@ public final class CollectorCostBench implements Callable<Integer> {
             + " %,.0f kB. Full snapshot: %,.0f messages, %,.0f kB.%n%n",
         regular.wall.format(0), regular.serverExec.format(1), regular.readerCpu.format(0), regular.items.median(),
         regular.bytes.median() / 1024, full.items.median(), full.bytes.median() / 1024);
+    perHour(config, full, regular, exporterQ, exporterD);
     familiesSeen.forEach((name, f) -> out.printf(Locale.ROOT, "Exporter (%s) series by family: %s.%n", name, f));
     out.println(exporterErrors.isEmpty() ? "The exporters logged no errors."
         : "The exporters logged " + exporterErrors.size() + " error line(s), e.g.: " + exporterErrors.get(0));
     out.println();
 
-    out.println("### Where the collector's time goes: each section read alone, the collector's way");
+    out.println("### Where the collector's time goes");
+    out.println();
+    out.println("Inside the full snapshots above, from the collector's own Timer `headroom.collector.section.duration`"
+        + " (per-database sections: summed over the databases, which are read two at a time; databases includes"
+        + " database_sizes):");
+    out.println();
+    out.println("| section | ms per snapshot | share of the snapshot's wall time |");
+    out.println("|---|---:|---:|");
+    List<Map.Entry<String, Samples>> timed = new ArrayList<>(full.sectionMs.entrySet());
+    timed.sort(Comparator.comparingDouble((Map.Entry<String, Samples> e) -> e.getValue().median()).reversed());
+    for (Map.Entry<String, Samples> e : timed) {
+      out.printf(Locale.ROOT, "| %s | %s | %.0f %% |%n", e.getKey(), e.getValue().format(1),
+          100 * e.getValue().median() / full.wall.median());
+    }
+    out.println();
+    out.println("Each section read alone, the collector's way (its reader and publisher, a new connection per database),"
+        + " with the server's share:");
     out.println();
     out.println("| section | read ms (wall, incl. transaction and per-database connections) | JSON + publish ms |"
         + " server execution ms | server CPU ms | rows | bytes published |");
@@ -490,6 +531,44 @@ public final class CollectorCostBench implements Callable<Integer> {
         floorOnly.isEmpty() ? "" : " (NOT the same SQL: " + floorOnly.stream().map(id -> label(floor.texts.get(id)))
             .toList() + ")",
         extra);
+  }
+
+  /**
+   * The cost of an hour, computed from the medians: the collector takes a full snapshot whenever
+   * the slow sections are due (every tables.interval.ms) and a regular tick otherwise; the
+   * exporter does all its work on every scrape.
+   */
+  private void perHour(CollectorConfig config, Variant full, Variant regular, Variant exporterQ, Variant exporterD) {
+    long interval = config.getLong(CollectorConfig.INTERVAL_MS);
+    long ticks = 3_600_000 / interval;
+    long fullEvery = Math.max(1, Math.round((double) config.getLong(CollectorConfig.TABLES_INTERVAL_MS) / interval));
+    long fulls = ticks / fullEvery;
+    long regulars = ticks - fulls;
+    long scrapes = 3600 / scrapeSeconds;
+    out.printf(Locale.ROOT, "Per hour, computed from the medians: the collector at its defaults (interval.ms=%d, the"
+        + " slow sections every %d ms: %d full snapshots and %d regular ticks), the exporter scraped every %d s (%d"
+        + " scrapes).%n%n", interval, config.getLong(CollectorConfig.TABLES_INTERVAL_MS), fulls, regulars, scrapeSeconds,
+        scrapes);
+    out.println("| per hour | busy (wall) s | server execution s | server CPU s | reader CPU s | MB out |");
+    out.println("|---|---:|---:|---:|---:|---:|");
+    hourRow("Headroom collector", fulls, full, regulars, regular);
+    hourRow("exporter, queries file", scrapes, exporterQ, 0, null);
+    hourRow("exporter, default", scrapes, exporterD, 0, null);
+    out.println();
+  }
+
+  private void hourRow(String name, long n, Variant a, long m, Variant b) {
+    double[] f = new double[5];
+    Samples[] sa = {a.wall, a.serverExec, a.serverCpu, a.readerCpu, a.bytes};
+    for (int i = 0; i < 5; i++) {
+      f[i] = n * sa[i].median();
+      if (b != null) {
+        Samples[] sb = {b.wall, b.serverExec, b.serverCpu, b.readerCpu, b.bytes};
+        f[i] += m * sb[i].median();
+      }
+    }
+    out.printf(Locale.ROOT, "| %s | %,.1f | %,.1f | %,.1f | %,.1f | %,.0f |%n", name, f[0] / 1000, f[1] / 1000,
+        f[2] / 1000, f[3] / 1000, f[4] / 1e6);
   }
 
   private void ratio(String what, Samples a, Samples b, double goal) {

@@ -50,7 +50,7 @@ final class PlainCatalogRead implements AutoCloseable {
       + " age(a.backend_xmin) AS xmin_age FROM pg_stat_activity a WHERE a.pid <> pg_backend_pid()";
   static final String CONNECTION_LIMITS = "SELECT current_setting('max_connections')::int AS max_connections,"
       + " current_setting('superuser_reserved_connections')::int AS reserved_connections";
-  static final String REPLICATION = "SELECT 'sender' AS kind, r.application_name, r.client_addr::text AS client_addr, r.state,"
+  static final String REPLICATION = "SELECT 'sender' AS kind, r.application_name, host(r.client_addr) AS client_addr, r.state,"
       + " r.sync_state, pg_wal_lsn_diff(pg_current_wal_lsn(), r.sent_lsn)::bigint AS sent_lag_bytes,"
       + " pg_wal_lsn_diff(pg_current_wal_lsn(), r.write_lsn)::bigint AS write_lag_bytes,"
       + " pg_wal_lsn_diff(pg_current_wal_lsn(), r.flush_lsn)::bigint AS flush_lag_bytes,"

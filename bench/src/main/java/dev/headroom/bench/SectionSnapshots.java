@@ -61,7 +61,8 @@ final class SectionSnapshots implements AutoCloseable {
     Map<String, List<Map<String, Object>>> sections = new LinkedHashMap<>(catalog.sections());
     sections.put("host", List.of(HostReader.system().read(dataDirectory)));
     catalog = new CatalogSnapshot(catalog.capturedAt(), catalog.postmasterStart(), catalog.serverVersionNum(),
-        catalog.systemIdentifier(), catalog.standby(), catalog.statementsStatsReset(), sections, catalog.truncated());
+        catalog.systemIdentifier(), catalog.standby(), catalog.statementsStatsReset(), sections, catalog.truncated(),
+        catalog.readNanos());
     long t1 = System.nanoTime();
     Snapshot.InstanceInfo instance = new Snapshot.InstanceInfo(config.getString(CollectorConfig.INSTANCE_ID), null,
         "primary", null, catalog.serverVersionNum(), config.labels());
