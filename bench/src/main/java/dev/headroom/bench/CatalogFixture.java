@@ -60,6 +60,8 @@ final class CatalogFixture {
     p.setProperty("user", user);
     p.setProperty("password", password);
     p.setProperty("ApplicationName", application);
+    // as the collector connects: the application name goes in the start-up packet, not in a SET
+    p.setProperty("assumeMinServerVersion", "13");
     return DriverManager.getConnection(pg.url(database), p);
   }
 

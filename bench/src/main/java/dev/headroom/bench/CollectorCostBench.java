@@ -152,6 +152,9 @@ public final class CollectorCostBench implements Callable<Integer> {
     Path base = dataDir != null ? dataDir.toAbsolutePath() : Files.createTempDirectory("headroom-cost-");
     Path work = Files.createTempDirectory("headroom-cost-work-");
     boolean reuse = LocalPostgres.initialized(base);
+    if (!reuse && Files.exists(base.resolve("data"))) {
+      throw new IllegalStateException("a half-made instance is in " + base + " (its setup did not finish): remove it");
+    }
     Map<String, String> settings = new LinkedHashMap<>();
     settings.put("shared_preload_libraries", "pg_stat_statements");
     settings.put("pg_stat_statements.max", "10000");

@@ -154,7 +154,8 @@ final class CostMeters {
     }
 
     double min() {
-      return sorted().isEmpty() ? Double.NaN : sorted().get(0);
+      List<Double> s = sorted();
+      return s.isEmpty() ? Double.NaN : s.get(0);
     }
 
     double max() {

@@ -82,7 +82,12 @@ final class ExporterProcess implements AutoCloseable {
     ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().put("DATA_SOURCE_NAME", dataSourceName);
     ExporterProcess exporter = new ExporterProcess(name, pb.start(), port, log);
-    exporter.awaitListening();
+    try {
+      exporter.awaitListening();
+    } catch (IOException | InterruptedException | RuntimeException e) {
+      exporter.close();
+      throw e;
+    }
     return exporter;
   }
 
