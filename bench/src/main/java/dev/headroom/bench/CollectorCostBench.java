@@ -257,6 +257,13 @@ public final class CollectorCostBench implements Callable<Integer> {
           SectionSnapshots.Result r = sections.snapshot(tick);
           return new Output(r.messages(), r.bytes());
         });
+    Set<Section> slowTick = EnumSet.copyOf(config.sections());
+    slowTick.remove(Section.RELATION_SIZES);
+    Variant slow = new Variant("Headroom collector, 5-minute read (every section but exact relation sizes)",
+        CatalogFixture.HEADROOM, null, "messages", () -> {
+          SectionSnapshots.Result r = sections.snapshot(slowTick);
+          return new Output(r.messages(), r.bytes());
+        });
     Variant exporterQ = new Variant("prometheus-postgres-exporter, Debian queries file fixed for PG 13+",
         CatalogFixture.EXPORTER, exporterFull, "series", () -> {
           ExporterProcess.Scrape s = exporterFull.scrape(families);
@@ -273,7 +280,8 @@ public final class CollectorCostBench implements Callable<Integer> {
         "rows", () -> new Output(plainWarm.readAll(), 0));
     Variant floorFresh = new Variant("plain read of the same SQL, superuser, new connections each read",
         CatalogFixture.PLAIN, null, "rows", () -> new Output(plainFresh.readAll(), 0));
-    List<Variant> variants = List.of(full, exporterQ, floor, regular, exporterD, floorFresh);
+    List<Variant> variants = List.of(full, exporterQ, floor, slow, regular, exporterD, floorFresh);
+    this.slow = slow;
 
     err.printf(Locale.ROOT, "bench: %d warm-up and %d measured runs of each reader, alternating ...%n", warmup, runs);
     for (int rep = 0; rep < warmup + runs; rep++) {
@@ -427,6 +435,8 @@ public final class CollectorCostBench implements Callable<Integer> {
     return publish.median();
   }
 
+  private Variant slow;
+
   private void report(String instance, String setupNote, CollectorConfig config, Set<Section> tick,
       List<Variant> variants, Variant full, Variant regular, Variant exporterQ, Variant exporterD, Variant floor,
       Variant floorFresh, Map<String, Map<String, Long>> familiesSeen, List<SectionCost> sectionCosts,
@@ -458,6 +468,8 @@ public final class CollectorCostBench implements Callable<Integer> {
     out.println("| comparison (ratio of medians) | figure | goal |");
     out.println("|---|---:|---|");
     ratio("full snapshot ÷ exporter scrape (queries file), wall", full.wall, exporterQ.wall, 0.5);
+    ratio("5-minute read (no exact relation sizes) ÷ exporter scrape, wall", slow.wall, exporterQ.wall, 0.5);
+    ratio("5-minute read ÷ plain read (connections kept), server execution", slow.serverExec, floor.serverExec, 1.1);
     ratio("full snapshot ÷ plain read (connections kept), server execution", full.serverExec, floor.serverExec, 1.1);
     ratio("full snapshot ÷ plain read (new connections), server execution", full.serverExec, floorFresh.serverExec, 0);
     ratio("full snapshot ÷ exporter scrape, server execution", full.serverExec, exporterQ.serverExec, 0);
@@ -544,23 +556,31 @@ public final class CollectorCostBench implements Callable<Integer> {
   private void perHour(CollectorConfig config, Variant full, Variant regular, Variant exporterQ, Variant exporterD) {
     long interval = config.getLong(CollectorConfig.INTERVAL_MS);
     long ticks = 3_600_000 / interval;
-    long fullEvery = Math.max(1, Math.round((double) config.getLong(CollectorConfig.TABLES_INTERVAL_MS) / interval));
+    long slowEvery = Math.max(1, Math.round((double) config.getLong(CollectorConfig.TABLES_INTERVAL_MS) / interval));
+    long fullEvery = Math.max(slowEvery,
+        Math.round((double) config.getLong(CollectorConfig.RELATION_SIZES_INTERVAL_MS) / interval));
     long fulls = ticks / fullEvery;
-    long regulars = ticks - fulls;
+    long slows = ticks / slowEvery - fulls;
+    long regulars = ticks - fulls - slows;
     long scrapes = 3600 / scrapeSeconds;
     out.printf(Locale.ROOT, "Per hour, computed from the medians: the collector at its defaults (interval.ms=%d, the"
-        + " slow sections every %d ms: %d full snapshots and %d regular ticks), the exporter scraped every %d s (%d"
-        + " scrapes).%n%n", interval, config.getLong(CollectorConfig.TABLES_INTERVAL_MS), fulls, regulars, scrapeSeconds,
-        scrapes);
+        + " slow sections every %d ms, exact relation sizes every %d ms: %d full snapshots, %d 5-minute reads and %d"
+        + " regular ticks), the exporter scraped every %d s (%d scrapes).%n%n", interval,
+        config.getLong(CollectorConfig.TABLES_INTERVAL_MS), config.getLong(CollectorConfig.RELATION_SIZES_INTERVAL_MS),
+        fulls, slows, regulars, scrapeSeconds, scrapes);
     out.println("| per hour | busy (wall) s | server execution s | server CPU s | reader CPU s | MB out |");
     out.println("|---|---:|---:|---:|---:|---:|");
-    hourRow("Headroom collector", fulls, full, regulars, regular);
+    hourRow("Headroom collector", fulls, full, regulars, regular, slows, slow);
     hourRow("exporter, queries file", scrapes, exporterQ, 0, null);
     hourRow("exporter, default", scrapes, exporterD, 0, null);
     out.println();
   }
 
   private void hourRow(String name, long n, Variant a, long m, Variant b) {
+    hourRow(name, n, a, m, b, 0, null);
+  }
+
+  private void hourRow(String name, long n, Variant a, long m, Variant b, long k, Variant c) {
     double[] f = new double[5];
     Samples[] sa = {a.wall, a.serverExec, a.serverCpu, a.readerCpu, a.bytes};
     for (int i = 0; i < 5; i++) {
@@ -568,6 +588,10 @@ public final class CollectorCostBench implements Callable<Integer> {
       if (b != null) {
         Samples[] sb = {b.wall, b.serverExec, b.serverCpu, b.readerCpu, b.bytes};
         f[i] += m * sb[i].median();
+      }
+      if (c != null) {
+        Samples[] sc = {c.wall, c.serverExec, c.serverCpu, c.readerCpu, c.bytes};
+        f[i] += k * sc[i].median();
       }
     }
     out.printf(Locale.ROOT, "| %s | %,.1f | %,.1f | %,.1f | %,.1f | %,.0f |%n", name, f[0] / 1000, f[1] / 1000,

@@ -5,6 +5,7 @@ import dev.headroom.collector.CollectorConfig;
 import dev.headroom.collector.Section;
 import dev.headroom.collector.internals.CatalogReader;
 import dev.headroom.collector.internals.CatalogSnapshot;
+import dev.headroom.collector.internals.DatabaseConnections;
 import dev.headroom.collector.internals.DatabaseUrls;
 import dev.headroom.collector.internals.HostReader;
 import dev.headroom.collector.internals.SnapshotPublisher;
@@ -28,7 +29,7 @@ import java.util.Set;
  * with the databases section), and the choice of what is due on a tick is package-private, so
  * a regular tick and single sections are read here the way {@code Collector.snapshot} reads
  * them: the same {@link CatalogReader} options, one long-lived connection with the collector's
- * connection properties, a new connection per database for the per-database sections, the host
+ * connection properties, the collector's kept connections per database for the per-database sections, the host
  * section, then {@link SnapshotPublisher} and the outbox.
  */
 final class SectionSnapshots implements AutoCloseable {
@@ -40,6 +41,7 @@ final class SectionSnapshots implements AutoCloseable {
   private final SnapshotPublisher publisher;
   private final Outbox outbox;
   private final Path dataDirectory;
+  private final DatabaseConnections databases;
   private Connection connection;
 
   SectionSnapshots(CollectorConfig config, Outbox outbox, Path dataDirectory) {
@@ -51,12 +53,13 @@ final class SectionSnapshots implements AutoCloseable {
     this.publisher = new SnapshotPublisher(config.getInt(CollectorConfig.MESSAGE_MAX_BYTES));
     this.outbox = outbox;
     this.dataDirectory = dataDirectory;
+    this.databases = new DatabaseConnections(this::openDatabase, config.getInt(CollectorConfig.DATABASES_KEPT));
   }
 
   /** Reads {@code due}, adds the host section, serializes and publishes. */
   Result snapshot(Set<Section> due) throws SQLException, IOException {
     long t0 = System.nanoTime();
-    CatalogSnapshot catalog = reader.read(connection(), due, this::openDatabase, config.databaseFilter(),
+    CatalogSnapshot catalog = reader.read(connection(), due, databases, config.databaseFilter(),
         config.getInt(CollectorConfig.DATABASES_CONCURRENCY));
     Map<String, List<Map<String, Object>>> sections = new LinkedHashMap<>(catalog.sections());
     sections.put("host", List.of(HostReader.system().read(dataDirectory)));
@@ -101,6 +104,7 @@ final class SectionSnapshots implements AutoCloseable {
 
   @Override
   public void close() throws SQLException {
+    databases.close();
     if (connection != null) {
       connection.close();
     }

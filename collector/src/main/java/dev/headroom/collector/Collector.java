@@ -4,6 +4,7 @@ import dev.headroom.collector.cdc.CdcCapture;
 import dev.headroom.collector.cdc.CdcOptions;
 import dev.headroom.collector.internals.CatalogReader;
 import dev.headroom.collector.internals.CatalogSnapshot;
+import dev.headroom.collector.internals.DatabaseConnections;
 import dev.headroom.collector.internals.DatabaseUrls;
 import dev.headroom.collector.internals.HostReader;
 import dev.headroom.collector.internals.PgBouncerConsole;
@@ -73,6 +74,8 @@ public final class Collector implements Runnable, AutoCloseable {
   private final MeterRegistry registry;
   private final Tags tags;
   private final AtomicLong publishedBytes = new AtomicLong();
+  private final DatabaseConnections databases;
+  private boolean sizesPending;
   private final Outbox outbox;
   private final boolean ownsOutbox;
   private final SnapshotPublisher publisher;
@@ -151,6 +154,7 @@ public final class Collector implements Runnable, AutoCloseable {
       this.ownsOutbox = false;
     }
     this.publisher = new SnapshotPublisher(config.getInt(CollectorConfig.MESSAGE_MAX_BYTES));
+    this.databases = new DatabaseConnections(this::openDatabase, config.getInt(CollectorConfig.DATABASES_KEPT));
   }
 
   /** Creates the topics the collector writes when they are missing. */
@@ -186,6 +190,13 @@ public final class Collector implements Runnable, AutoCloseable {
         due.add(section);
       }
     }
+    // exact relation sizes ride with the next tables or indexes read
+    if (due.remove(Section.RELATION_SIZES) || sizesPending) {
+      sizesPending = !(due.contains(Section.TABLES) || due.contains(Section.INDEXES));
+      if (!sizesPending) {
+        due.add(Section.RELATION_SIZES);
+      }
+    }
     return due;
   }
 
@@ -199,11 +210,11 @@ public final class Collector implements Runnable, AutoCloseable {
     return ticks(section) * config.getLong(CollectorConfig.INTERVAL_MS);
   }
 
-  private List<Snapshot> snapshot(Set<Section> due) throws SQLException {
+  List<Snapshot> snapshot(Set<Section> due) throws SQLException {
     Connection c = connection();
     CatalogSnapshot catalog;
     try {
-      catalog = reader.read(c, due, this::openDatabase, config.databaseFilter(),
+      catalog = reader.read(c, due, databases, config.databaseFilter(),
           config.getInt(CollectorConfig.DATABASES_CONCURRENCY));
     } catch (SQLException e) {
       closeConnection();
@@ -543,6 +554,7 @@ public final class Collector implements Runnable, AutoCloseable {
   private void closeConnection() {
     closeQuietly(connection);
     connection = null;
+    databases.close();
   }
 
   private static void closeQuietly(Connection c) {

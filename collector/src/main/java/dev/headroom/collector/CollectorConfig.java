@@ -50,6 +50,8 @@ public final class CollectorConfig extends AbstractConfig {
   public static final String SEQUENCES_INTERVAL_MS = "sequences.interval.ms";
   public static final String SETTINGS_INTERVAL_MS = "settings.interval.ms";
   public static final String SIZES_INTERVAL_MS = "database.sizes.interval.ms";
+  public static final String RELATION_SIZES_INTERVAL_MS = "relation.sizes.interval.ms";
+  public static final String DATABASES_KEPT = "databases.connections.kept";
   public static final String DATABASES_INCLUDE = "databases.include";
   public static final String DATABASES_EXCLUDE = "databases.exclude";
   public static final String DATABASES_CONCURRENCY = "databases.concurrency";
@@ -146,11 +148,19 @@ public final class CollectorConfig extends AbstractConfig {
       .define(SIZES_INTERVAL_MS, Type.LONG, 300_000L, Range.atLeast(1_000), Importance.MEDIUM,
           "Time between reads of database sizes (pg_database_size walks every file). The databases section"
               + " carries size_bytes only on snapshots that read them.")
+      .define(RELATION_SIZES_INTERVAL_MS, Type.LONG, 900_000L, Range.atLeast(1_000), Importance.MEDIUM,
+          "Time between exact reads of table and index sizes (pg_relation_size, pg_total_relation_size walk every"
+              + " file). Tables and indexes rows carry table_bytes, total_bytes and size_bytes only on those reads,"
+              + " and estimated_bytes (relpages × block size, as of the last VACUUM or ANALYZE) always.")
       .define(DATABASES_INCLUDE, Type.STRING, ".*", new Regex(), Importance.MEDIUM,
           "Regular expression (whole name) of the databases whose tables, indexes and sequences are read.")
       .define(DATABASES_EXCLUDE, Type.STRING, "", new Regex(), Importance.MEDIUM,
           "Regular expression (whole name) of databases to leave out of the per-database sections; empty excludes none."
               + " Templates and databases that refuse connections are always left out.")
+      .define(DATABASES_KEPT, Type.INT, 8, Range.between(0, 1_000), Importance.LOW,
+          "Connections to this many databases are kept open between per-database reads (the most recently read);"
+              + " a new connection makes the server rebuild its relation cache, which doubles the cost of reading"
+              + " thousands of tables. 0 closes each after its read.")
       .define(DATABASES_CONCURRENCY, Type.INT, 2, Range.between(1, 32), Importance.LOW,
           "At most this many per-database connections are open at once, each for one short read-only transaction.")
       .define(CDC_LATENCY, Type.LIST, "", Importance.MEDIUM,
@@ -373,6 +383,9 @@ public final class CollectorConfig extends AbstractConfig {
       if (section == Section.DATABASES) {
         out.add(Section.DATABASE_SIZES);
       }
+      if (section == Section.TABLES || section == Section.INDEXES) {
+        out.add(Section.RELATION_SIZES);
+      }
     }
     return out;
   }
@@ -385,6 +398,7 @@ public final class CollectorConfig extends AbstractConfig {
       case SEQUENCES -> getLong(SEQUENCES_INTERVAL_MS);
       case SETTINGS -> getLong(SETTINGS_INTERVAL_MS);
       case DATABASE_SIZES -> getLong(SIZES_INTERVAL_MS);
+      case RELATION_SIZES -> getLong(RELATION_SIZES_INTERVAL_MS);
       default -> getLong(INTERVAL_MS);
     };
   }
@@ -456,7 +470,8 @@ public final class CollectorConfig extends AbstractConfig {
     public void ensureValid(String name, Object value) {
       for (Object key : (java.util.List<?>) value) {
         java.util.Optional<Section> section = Section.byKey(key.toString());
-        if (section.isEmpty() || section.get() == Section.STATEMENTS_INFO || section.get() == Section.DATABASE_SIZES) {
+        if (section.isEmpty() || section.get() == Section.STATEMENTS_INFO || section.get() == Section.DATABASE_SIZES
+            || section.get() == Section.RELATION_SIZES) {
           throw new ConfigException(name, value, "unknown section '" + key + "'; known: " + ALL_SECTIONS);
         }
       }

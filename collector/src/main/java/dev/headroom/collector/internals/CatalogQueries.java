@@ -155,7 +155,8 @@ final class CatalogQueries {
 
   // ---- per database: read over a connection to each database ----
 
-  static String tables(ServerInfo s) {
+  /** Exact sizes walk every file of every relation: read only when {@code sizes}; an estimate always. */
+  static String tables(ServerInfo s, boolean sizes) {
     return "SELECT current_database() AS datname, t.schemaname AS schema, t.relname AS \"table\","
         + " t.seq_scan, t.seq_tup_read, t.idx_scan, t.idx_tup_fetch, t.n_tup_ins, t.n_tup_upd, t.n_tup_del,"
         + " t.n_tup_hot_upd, t.n_live_tup, t.n_dead_tup, t.n_mod_since_analyze, t.n_ins_since_vacuum,"
@@ -163,26 +164,36 @@ final class CatalogQueries {
         + " t.last_vacuum, t.last_autovacuum, t.last_analyze, t.last_autoanalyze,"
         + " t.vacuum_count, t.autovacuum_count, t.analyze_count, t.autoanalyze_count,"
         + " io.heap_blks_read, io.heap_blks_hit, io.idx_blks_read, io.idx_blks_hit, io.toast_blks_read, io.toast_blks_hit,"
-        + " pg_relation_size(t.relid) AS table_bytes, pg_total_relation_size(t.relid) AS total_bytes,"
+        + (sizes ? " pg_relation_size(t.relid) AS table_bytes, pg_total_relation_size(t.relid) AS total_bytes,"
+            : " NULL::bigint AS table_bytes, NULL::bigint AS total_bytes,")
+        + " c.relpages::bigint * current_setting('block_size')::bigint AS estimated_bytes,"
         + " age(c.relfrozenxid) AS frozen_xid_age, array_to_string(c.reloptions, ',') AS reloptions"
         + " FROM pg_stat_user_tables t JOIN pg_statio_user_tables io ON io.relid = t.relid"
         + " JOIN pg_class c ON c.oid = t.relid"
         + " ORDER BY t.schemaname, t.relname";
   }
 
-  static String indexes(ServerInfo s) {
-    return "SELECT current_database() AS datname, x.schemaname AS schema, x.relname AS \"table\","
+  /** Bind 1: the oids (int8[]) whose definition the reader already has; theirs comes back null. */
+  static String indexes(ServerInfo s, boolean sizes) {
+    return "SELECT x.indexrelid::bigint AS indexrelid, current_database() AS datname, x.schemaname AS schema,"
+        + " x.relname AS \"table\","
         + " x.indexrelname AS \"index\", x.idx_scan, x.idx_tup_read, x.idx_tup_fetch,"
         + (s.atLeast(16) ? " x.last_idx_scan," : "")
-        + " io.idx_blks_read, io.idx_blks_hit, pg_relation_size(x.indexrelid) AS size_bytes,"
+        + " io.idx_blks_read, io.idx_blks_hit,"
+        + (sizes ? " pg_relation_size(x.indexrelid) AS size_bytes," : " NULL::bigint AS size_bytes,")
+        + " ic.relpages::bigint * current_setting('block_size')::bigint AS estimated_bytes,"
         + " i.indisunique AS is_unique, i.indisprimary AS is_primary, i.indisvalid AS is_valid,"
-        + " EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid) AS backs_constraint,"
+        + " k.conindid IS NOT NULL AS backs_constraint,"
         + " i.indkey::text AS key_columns, i.indpred IS NOT NULL AS is_partial,"
-        + " pg_get_indexdef(x.indexrelid) AS definition"
+        + " CASE WHEN x.indexrelid::bigint = ANY(?) THEN NULL ELSE pg_get_indexdef(x.indexrelid) END AS definition"
         + " FROM pg_stat_user_indexes x JOIN pg_statio_user_indexes io ON io.indexrelid = x.indexrelid"
-        + " JOIN pg_index i ON i.indexrelid = x.indexrelid"
+        + " JOIN pg_index i ON i.indexrelid = x.indexrelid JOIN pg_class ic ON ic.oid = x.indexrelid"
+        + " LEFT JOIN (SELECT DISTINCT conindid FROM pg_constraint WHERE conindid <> 0) k ON k.conindid = x.indexrelid"
         + " ORDER BY x.schemaname, x.relname, x.indexrelname";
   }
+
+  static final String INDEX_DEFINITIONS =
+      "SELECT indexrelid::bigint, pg_get_indexdef(indexrelid) FROM pg_index WHERE indexrelid::bigint = ANY(?)";
 
   /** last_value is null without SELECT or USAGE on the sequence (pg_monitor does not give it): {@code readable} says which. */
   static final String SEQUENCES = "SELECT current_database() AS datname, q.schemaname || '.' || q.sequencename AS name,"

@@ -39,15 +39,24 @@ public final class CatalogReader {
   public record Options(long statementTimeoutMs, long lockTimeoutMs, int statementsMax, int queryMaxLength,
       boolean queryText, boolean redactQueries) {}
 
-  /** Opens a connection to one database of the target, for the per-database sections. */
+  /**
+   * Connections to the target's databases, for the per-database sections. A kept connection
+   * saves the server from rebuilding its relation cache on every read (measured: it halves the
+   * server time of the tables and indexes reads on 10,000 tables).
+   */
   public interface DatabaseConnector {
-    Connection open(String database) throws SQLException;
+    Connection acquire(String database) throws SQLException;
+
+    /** Gives the connection back; {@code healthy} false closes it. */
+    void release(String database, Connection connection, boolean healthy);
   }
 
   /** Marks a per-database read's duration among its sections' rows (summed over databases). */
   private static final String NANOS_PREFIX = "\u0000nanos:";
   private final Options options;
   private final Set<String> warned = ConcurrentHashMap.newKeySet();
+  /** Per database: index oid → schema, table, index name and definition. */
+  private final Map<String, Map<Long, String[]>> definitions = new ConcurrentHashMap<>();
   private boolean warnedNoStatements;
 
   public CatalogReader(Options options) {
@@ -166,11 +175,17 @@ public final class CatalogReader {
     List<Section> perDatabase = due.stream().filter(Section::perDatabase).toList();
     if (!perDatabase.isEmpty()) {
       perDatabase.forEach(section -> sections.put(section.key(), new ArrayList<>()));
-      DatabaseConnector open = connector != null ? connector : db -> {
-        throw new SQLException("no connector for database " + db);
+      DatabaseConnector open = connector != null ? connector : new DatabaseConnector() {
+        @Override
+        public Connection acquire(String db) throws SQLException {
+          throw new SQLException("no connector for database " + db);
+        }
+
+        @Override
+        public void release(String db, Connection connection, boolean healthy) {}
       };
-      for (Map<String, List<Map<String, Object>>> one : perDatabase(c, server, connectable, perDatabase, open,
-          concurrency)) {
+      for (Map<String, List<Map<String, Object>>> one : perDatabase(c, server, connectable, perDatabase,
+          due.contains(Section.RELATION_SIZES), open, concurrency)) {
         one.forEach((section, rows) -> {
           if (section.startsWith(NANOS_PREFIX)) {
             nanos.merge(section.substring(NANOS_PREFIX.length()), (Long) rows.get(0).get("nanos"), Long::sum);
@@ -209,7 +224,7 @@ public final class CatalogReader {
 
   /** Each database in its own read-only transaction; at most {@code concurrency} connections at once. */
   private List<Map<String, List<Map<String, Object>>>> perDatabase(Connection main, ServerInfo server,
-      List<String> databases, List<Section> due, DatabaseConnector connector, int concurrency) {
+      List<String> databases, List<Section> due, boolean sizes, DatabaseConnector connector, int concurrency) {
     List<Map<String, List<Map<String, Object>>>> out = new ArrayList<>();
     if (databases.isEmpty()) {
       return out;
@@ -222,7 +237,7 @@ public final class CatalogReader {
     try {
       List<Future<Map<String, List<Map<String, Object>>>>> futures = new ArrayList<>();
       for (String db : databases) {
-        futures.add(pool.submit(() -> readDatabase(db, server, due, connector)));
+        futures.add(pool.submit(() -> readDatabase(db, server, due, sizes, connector)));
       }
       for (int i = 0; i < futures.size(); i++) {
         try {
@@ -242,16 +257,18 @@ public final class CatalogReader {
   }
 
   private Map<String, List<Map<String, Object>>> readDatabase(String db, ServerInfo server, List<Section> due,
-      DatabaseConnector connector) throws SQLException {
+      boolean sizes, DatabaseConnector connector) throws SQLException {
     Map<String, List<Map<String, Object>>> out = new LinkedHashMap<>();
-    try (Connection c = connector.open(db)) {
+    Connection c = connector.acquire(db);
+    boolean healthy = false;
+    try {
       begin(c);
       try {
         for (Section section : due) {
           long started = System.nanoTime();
           switch (section) {
-            case TABLES -> out.put(section.key(), rows(c, CatalogQueries.tables(server)));
-            case INDEXES -> out.put(section.key(), rows(c, CatalogQueries.indexes(server)));
+            case TABLES -> out.put(section.key(), rows(c, CatalogQueries.tables(server, sizes)));
+            case INDEXES -> out.put(section.key(), indexes(c, db, server, sizes));
             case SEQUENCES -> {
               List<Map<String, Object>> rows = rows(c, CatalogQueries.SEQUENCES);
               long unreadable = rows.stream().filter(r -> Boolean.FALSE.equals(r.get("readable"))).count();
@@ -267,12 +284,70 @@ public final class CatalogReader {
           out.put(NANOS_PREFIX + section.key(), List.of(Map.of("nanos", System.nanoTime() - started)));
         }
         c.commit();
+        healthy = true;
       } catch (SQLException e) {
         rollbackQuietly(c);
         throw e;
       }
+    } finally {
+      connector.release(db, c, healthy);
     }
     return out;
+  }
+
+  /**
+   * The indexes section. pg_get_indexdef is costly on thousands of indexes, and a definition
+   * never changes under the same oid and names, so it is read only for indexes not seen before
+   * (or renamed) and remembered per database.
+   */
+  private List<Map<String, Object>> indexes(Connection c, String db, ServerInfo server, boolean sizes)
+      throws SQLException {
+    Map<Long, String[]> known = definitions.computeIfAbsent(db, k -> new ConcurrentHashMap<>());
+    List<Map<String, Object>> rows = new ArrayList<>();
+    try (PreparedStatement ps = c.prepareStatement(CatalogQueries.indexes(server, sizes))) {
+      ps.setArray(1, c.createArrayOf("int8", known.keySet().toArray()));
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          rows.add(row(rs));
+        }
+      }
+    }
+    List<Long> missing = new ArrayList<>();
+    Map<Long, String[]> seen = new HashMap<>();
+    for (Map<String, Object> row : rows) {
+      long oid = ((Number) row.get("indexrelid")).longValue();
+      String[] names = {(String) row.get("schema"), (String) row.get("table"), (String) row.get("index"), null};
+      String[] cached = known.get(oid);
+      if (row.get("definition") != null) {
+        names[3] = (String) row.get("definition");
+      } else if (cached != null && cached[0].equals(names[0]) && cached[1].equals(names[1])
+          && cached[2].equals(names[2])) {
+        names[3] = cached[3];
+      } else {
+        missing.add(oid);
+      }
+      seen.put(oid, names);
+    }
+    if (!missing.isEmpty()) {
+      try (PreparedStatement ps = c.prepareStatement(CatalogQueries.INDEX_DEFINITIONS)) {
+        ps.setArray(1, c.createArrayOf("int8", missing.toArray()));
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            String[] names = seen.get(rs.getLong(1));
+            if (names != null) {
+              names[3] = rs.getString(2);
+            }
+          }
+        }
+      }
+    }
+    for (Map<String, Object> row : rows) {
+      long oid = ((Number) row.remove("indexrelid")).longValue();
+      row.put("definition", seen.get(oid)[3]);
+    }
+    known.keySet().retainAll(seen.keySet()); // forget dropped indexes
+    known.putAll(seen);
+    return rows;
   }
 
   /** One row summing up the backends: counts by state, by wait event type and by database, and the oldest ages. */
