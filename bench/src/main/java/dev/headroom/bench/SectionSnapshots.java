@@ -53,7 +53,8 @@ final class SectionSnapshots implements AutoCloseable {
     this.publisher = new SnapshotPublisher(config.getInt(CollectorConfig.MESSAGE_MAX_BYTES));
     this.outbox = outbox;
     this.dataDirectory = dataDirectory;
-    this.databases = new DatabaseConnections(this::openDatabase, config.getInt(CollectorConfig.DATABASES_KEPT));
+    this.databases = new DatabaseConnections(this::openDatabase, config.getInt(CollectorConfig.DATABASES_KEPT),
+        config.getInt(CollectorConfig.DATABASES_CONCURRENCY));
   }
 
   /** Reads {@code due}, adds the host section, serializes and publishes. */
@@ -69,7 +70,7 @@ final class SectionSnapshots implements AutoCloseable {
     long t1 = System.nanoTime();
     Snapshot.InstanceInfo instance = new Snapshot.InstanceInfo(config.getString(CollectorConfig.INSTANCE_ID), null,
         "primary", null, catalog.serverVersionNum(), config.labels());
-    List<Snapshot> messages = publisher.messages(catalog, instance,
+    List<SnapshotPublisher.Part> messages = publisher.parts(catalog, instance,
         new Snapshot.AgentInfo(config.getString(CollectorConfig.AGENT_ID), Collector.VERSION),
         section -> config.getLong(CollectorConfig.INTERVAL_MS));
     List<OutboundRecord> records = SnapshotPublisher.records(messages);

@@ -154,7 +154,8 @@ public final class Collector implements Runnable, AutoCloseable {
       this.ownsOutbox = false;
     }
     this.publisher = new SnapshotPublisher(config.getInt(CollectorConfig.MESSAGE_MAX_BYTES));
-    this.databases = new DatabaseConnections(this::openDatabase, config.getInt(CollectorConfig.DATABASES_KEPT));
+    this.databases = new DatabaseConnections(this::openDatabase, config.getInt(CollectorConfig.DATABASES_KEPT),
+        config.getInt(CollectorConfig.DATABASES_CONCURRENCY));
   }
 
   /** Creates the topics the collector writes when they are missing. */
@@ -237,9 +238,10 @@ public final class Collector implements Runnable, AutoCloseable {
     Snapshot.InstanceInfo instance = new Snapshot.InstanceInfo(config.getString(CollectorConfig.INSTANCE_ID),
         cluster.isEmpty() ? null : cluster, catalog.standby() ? "standby" : "primary", systemIdentifier,
         catalog.serverVersionNum(), config.labels());
-    List<Snapshot> out = publisher.messages(catalog, instance, new Snapshot.AgentInfo(
+    List<SnapshotPublisher.Part> parts = publisher.parts(catalog, instance, new Snapshot.AgentInfo(
         config.getString(CollectorConfig.AGENT_ID), VERSION), this::intervalOf);
-    publish(SnapshotPublisher.records(out));
+    List<Snapshot> out = parts.stream().map(SnapshotPublisher.Part::snapshot).toList();
+    publish(SnapshotPublisher.records(parts));
     catalog.readNanos().forEach((section, nanos) -> Timer.builder("headroom.collector.section.duration").tags(tags)
         .tag("section", section).description("Time to read a catalog section (per-database ones: all databases)")
         .register(registry).record(nanos, TimeUnit.NANOSECONDS));

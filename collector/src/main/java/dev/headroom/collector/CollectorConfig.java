@@ -158,11 +158,13 @@ public final class CollectorConfig extends AbstractConfig {
           "Regular expression (whole name) of databases to leave out of the per-database sections; empty excludes none."
               + " Templates and databases that refuse connections are always left out.")
       .define(DATABASES_KEPT, Type.INT, 8, Range.between(0, 1_000), Importance.LOW,
-          "Connections to this many databases are kept open between per-database reads (the most recently read);"
+          "Connections to this many databases are kept open between per-database reads (the most recently read,"
+              + " up to databases.concurrency each);"
               + " a new connection makes the server rebuild its relation cache, which doubles the cost of reading"
               + " thousands of tables. 0 closes each after its read.")
       .define(DATABASES_CONCURRENCY, Type.INT, 2, Range.between(1, 32), Importance.LOW,
-          "At most this many per-database connections are open at once, each for one short read-only transaction.")
+          "At most this many per-database reads run at once, each a short read-only transaction on its own"
+              + " connection; the tables and indexes of one database are read side by side.")
       .define(CDC_LATENCY, Type.LIST, "", Importance.MEDIUM,
           "Application latency tables captured with Debezium (logical replication, pgoutput): each inserted row"
               + " becomes an exact latency sample (source cdc). Entries schema.table:time_column:value_column[:unit"

@@ -40,6 +40,7 @@ class CollectorPerDatabaseIT {
     props.put(CollectorConfig.SECTIONS, "tables,indexes");
     props.put(CollectorConfig.DATABASES_INCLUDE, "perdb_it");
     props.put(CollectorConfig.DATABASES_KEPT, kept);
+    props.put(CollectorConfig.DATABASES_CONCURRENCY, 1); // one connection per database, so the count below is exact
     props.put(CollectorConfig.HOST_METRICS, "off");
     props.put(CollectorConfig.TOPICS_PARTITIONS, 1);
     return new CollectorConfig(props);

@@ -222,30 +222,42 @@ public final class CatalogReader {
     }
   }
 
-  /** Each database in its own read-only transaction; at most {@code concurrency} connections at once. */
+  /**
+   * Each per-database section of each database in its own short read-only transaction, at most
+   * {@code concurrency} at once: the tables and indexes of one big database are read side by side.
+   */
   private List<Map<String, List<Map<String, Object>>>> perDatabase(Connection main, ServerInfo server,
       List<String> databases, List<Section> due, boolean sizes, DatabaseConnector connector, int concurrency) {
     List<Map<String, List<Map<String, Object>>>> out = new ArrayList<>();
     if (databases.isEmpty()) {
       return out;
     }
-    ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(concurrency, databases.size())), r -> {
+    List<String[]> units = new ArrayList<>();
+    for (String db : databases) {
+      for (Section section : due) {
+        units.add(new String[] {db, section.name()});
+      }
+    }
+    ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(concurrency, units.size())), r -> {
       Thread t = new Thread(r, "headroom-collector-db");
       t.setDaemon(true);
       return t;
     });
     try {
       List<Future<Map<String, List<Map<String, Object>>>>> futures = new ArrayList<>();
-      for (String db : databases) {
-        futures.add(pool.submit(() -> readDatabase(db, server, due, sizes, connector)));
+      for (String[] unit : units) {
+        futures.add(pool.submit(() -> readDatabase(unit[0], server, List.of(Section.valueOf(unit[1])), sizes,
+            connector)));
       }
       for (int i = 0; i < futures.size(); i++) {
         try {
           out.add(futures.get(i).get());
         } catch (ExecutionException e) {
           Throwable cause = e.getCause() == null ? e : e.getCause();
-          warnOnce("db:" + databases.get(i) + ":" + cause.getMessage(),
-              "database {} left out of this snapshot: {}", databases.get(i), cause.getMessage());
+          String db = units.get(i)[0];
+          String section = Section.valueOf(units.get(i)[1]).key();
+          warnOnce("db:" + db + ":" + section + ":" + cause.getMessage(),
+              "{} of database {} left out of this snapshot: {}", section, db, cause.getMessage());
         }
       }
     } catch (InterruptedException e) {

@@ -2,6 +2,7 @@ package dev.headroom.collector.internals;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -9,9 +10,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Connections to a target's databases for the per-database sections, the most recently used
- * {@code kept} of them left open between reads. A connection is used by one read at a time
- * (taken out while in use) and checked before it is reused; one that failed is closed.
+ * Connections to a target's databases for the per-database sections: those of the most
+ * recently read {@code kept} databases stay open between reads, at most {@code perDatabase} each
+ * (the sections of one database may be read side by side). A connection is used by one read at
+ * a time (taken out while in use) and checked before it is reused; one that failed is closed.
  */
 public final class DatabaseConnections implements CatalogReader.DatabaseConnector, AutoCloseable {
   /** Opens a new connection to a database. */
@@ -21,30 +23,35 @@ public final class DatabaseConnections implements CatalogReader.DatabaseConnecto
 
   private final Opener opener;
   private final int kept;
-  private final LinkedHashMap<String, Connection> idle = new LinkedHashMap<>(16, 0.75f, true);
+  private final int perDatabase;
+  private final LinkedHashMap<String, ArrayDeque<Connection>> idle = new LinkedHashMap<>(16, 0.75f, true);
 
-  public DatabaseConnections(Opener opener, int kept) {
+  public DatabaseConnections(Opener opener, int kept, int perDatabase) {
     this.opener = opener;
     this.kept = kept;
+    this.perDatabase = Math.max(1, perDatabase);
   }
 
   @Override
   public Connection acquire(String database) throws SQLException {
-    Connection c;
-    synchronized (this) {
-      c = idle.remove(database);
-    }
-    if (c != null) {
+    while (true) {
+      Connection c;
+      synchronized (this) {
+        ArrayDeque<Connection> free = idle.get(database);
+        c = free == null ? null : free.poll();
+      }
+      if (c == null) {
+        return opener.open(database);
+      }
       try {
         if (c.isValid(5)) {
           return c;
         }
       } catch (SQLException stale) {
-        // closed by the server (idle_session_timeout, a restart): open a new one
+        // closed by the server (idle_session_timeout, a restart): try the next, or open one
       }
       closeQuietly(c);
     }
-    return opener.open(database);
   }
 
   @Override
@@ -52,13 +59,15 @@ public final class DatabaseConnections implements CatalogReader.DatabaseConnecto
     List<Connection> evicted = new ArrayList<>();
     synchronized (this) {
       if (healthy && kept > 0) {
-        Connection previous = idle.put(database, connection);
-        if (previous != null && previous != connection) {
-          evicted.add(previous);
+        ArrayDeque<Connection> free = idle.computeIfAbsent(database, k -> new ArrayDeque<>());
+        if (free.size() < perDatabase) {
+          free.push(connection);
+        } else {
+          evicted.add(connection);
         }
-        Iterator<Map.Entry<String, Connection>> eldest = idle.entrySet().iterator();
+        Iterator<Map.Entry<String, ArrayDeque<Connection>>> eldest = idle.entrySet().iterator();
         while (idle.size() > kept && eldest.hasNext()) {
-          evicted.add(eldest.next().getValue());
+          evicted.addAll(eldest.next().getValue());
           eldest.remove();
         }
       } else {
@@ -70,15 +79,15 @@ public final class DatabaseConnections implements CatalogReader.DatabaseConnecto
 
   /** How many connections are open and idle. */
   public synchronized int idle() {
-    return idle.size();
+    return idle.values().stream().mapToInt(ArrayDeque::size).sum();
   }
 
   /** Closes the idle connections (the collector reconnects, or stops). */
   @Override
   public void close() {
-    List<Connection> all;
+    List<Connection> all = new ArrayList<>();
     synchronized (this) {
-      all = new ArrayList<>(idle.values());
+      idle.values().forEach(all::addAll);
       idle.clear();
     }
     all.forEach(DatabaseConnections::closeQuietly);
