@@ -155,8 +155,13 @@ final class CatalogQueries {
 
   // ---- per database: read over a connection to each database ----
 
-  /** Exact sizes walk every file of every relation: read only when {@code sizes}; an estimate always. */
-  static String tables(ServerInfo s, boolean sizes) {
+  /**
+   * Exact sizes walk every file of every relation: read only when {@code sizes}; an estimate
+   * always. table_bytes is pg_table_size (heap, TOAST, free space and visibility maps, as psql's
+   * \dt+ shows); total_bytes adds the indexes. When the indexes are read in the same snapshot,
+   * the reader adds their sizes ({@code totalFromIndexes}) instead of walking their files twice.
+   */
+  static String tables(ServerInfo s, boolean sizes, boolean totalFromIndexes) {
     return "SELECT current_database() AS datname, t.schemaname AS schema, t.relname AS \"table\","
         + " t.seq_scan, t.seq_tup_read, t.idx_scan, t.idx_tup_fetch, t.n_tup_ins, t.n_tup_upd, t.n_tup_del,"
         + " t.n_tup_hot_upd, t.n_live_tup, t.n_dead_tup, t.n_mod_since_analyze, t.n_ins_since_vacuum,"
@@ -164,8 +169,9 @@ final class CatalogQueries {
         + " t.last_vacuum, t.last_autovacuum, t.last_analyze, t.last_autoanalyze,"
         + " t.vacuum_count, t.autovacuum_count, t.analyze_count, t.autoanalyze_count,"
         + " io.heap_blks_read, io.heap_blks_hit, io.idx_blks_read, io.idx_blks_hit, io.toast_blks_read, io.toast_blks_hit,"
-        + (sizes ? " pg_relation_size(t.relid) AS table_bytes, pg_total_relation_size(t.relid) AS total_bytes,"
-            : " NULL::bigint AS table_bytes, NULL::bigint AS total_bytes,")
+        + (!sizes ? " NULL::bigint AS table_bytes, NULL::bigint AS total_bytes,"
+            : totalFromIndexes ? " pg_table_size(t.relid) AS table_bytes, NULL::bigint AS total_bytes,"
+            : " pg_table_size(t.relid) AS table_bytes, pg_total_relation_size(t.relid) AS total_bytes,")
         + " c.relpages::bigint * current_setting('block_size')::bigint AS estimated_bytes,"
         + " age(c.relfrozenxid) AS frozen_xid_age, array_to_string(c.reloptions, ',') AS reloptions"
         + " FROM pg_stat_user_tables t JOIN pg_statio_user_tables io ON io.relid = t.relid"

@@ -175,6 +175,7 @@ public final class CatalogReader {
     List<Section> perDatabase = due.stream().filter(Section::perDatabase).toList();
     if (!perDatabase.isEmpty()) {
       perDatabase.forEach(section -> sections.put(section.key(), new ArrayList<>()));
+      Set<String> indexesRead = new java.util.HashSet<>();
       DatabaseConnector open = connector != null ? connector : new DatabaseConnector() {
         @Override
         public Connection acquire(String db) throws SQLException {
@@ -189,10 +190,16 @@ public final class CatalogReader {
         one.forEach((section, rows) -> {
           if (section.startsWith(NANOS_PREFIX)) {
             nanos.merge(section.substring(NANOS_PREFIX.length()), (Long) rows.get(0).get("nanos"), Long::sum);
+            if (section.equals(NANOS_PREFIX + Section.INDEXES.key())) {
+              indexesRead.add((String) rows.get(0).get("datname"));
+            }
           } else {
             sections.get(section).addAll(rows);
           }
         });
+      }
+      if (due.contains(Section.RELATION_SIZES) && due.contains(Section.TABLES) && due.contains(Section.INDEXES)) {
+        addIndexSizes(sections.get(Section.TABLES.key()), sections.get(Section.INDEXES.key()), indexesRead);
       }
     }
     return new CatalogSnapshot(server.capturedAt(), server.postmasterStart(), server.versionNum(), null,
@@ -247,7 +254,7 @@ public final class CatalogReader {
       List<Future<Map<String, List<Map<String, Object>>>>> futures = new ArrayList<>();
       for (String[] unit : units) {
         futures.add(pool.submit(() -> readDatabase(unit[0], server, List.of(Section.valueOf(unit[1])), sizes,
-            connector)));
+            due.contains(Section.INDEXES), connector)));
       }
       for (int i = 0; i < futures.size(); i++) {
         try {
@@ -269,7 +276,7 @@ public final class CatalogReader {
   }
 
   private Map<String, List<Map<String, Object>>> readDatabase(String db, ServerInfo server, List<Section> due,
-      boolean sizes, DatabaseConnector connector) throws SQLException {
+      boolean sizes, boolean indexesToo, DatabaseConnector connector) throws SQLException {
     Map<String, List<Map<String, Object>>> out = new LinkedHashMap<>();
     Connection c = connector.acquire(db);
     boolean healthy = false;
@@ -279,7 +286,7 @@ public final class CatalogReader {
         for (Section section : due) {
           long started = System.nanoTime();
           switch (section) {
-            case TABLES -> out.put(section.key(), rows(c, CatalogQueries.tables(server, sizes)));
+            case TABLES -> out.put(section.key(), rows(c, CatalogQueries.tables(server, sizes, indexesToo)));
             case INDEXES -> out.put(section.key(), indexes(c, db, server, sizes));
             case SEQUENCES -> {
               List<Map<String, Object>> rows = rows(c, CatalogQueries.SEQUENCES);
@@ -293,7 +300,7 @@ public final class CatalogReader {
             }
             default -> throw new IllegalArgumentException(section + " is not a per-database section");
           }
-          out.put(NANOS_PREFIX + section.key(), List.of(Map.of("nanos", System.nanoTime() - started)));
+          out.put(NANOS_PREFIX + section.key(), List.of(Map.of("nanos", System.nanoTime() - started, "datname", db)));
         }
         c.commit();
         healthy = true;
@@ -305,6 +312,26 @@ public final class CatalogReader {
       connector.release(db, c, healthy);
     }
     return out;
+  }
+
+  /** total_bytes = table_bytes + the table's index sizes, which equals pg_total_relation_size. */
+  static void addIndexSizes(List<Map<String, Object>> tables, List<Map<String, Object>> indexes,
+      Set<String> databases) {
+    Map<String, Long> byTable = new HashMap<>();
+    for (Map<String, Object> index : indexes) {
+      if (index.get("size_bytes") instanceof Number size) {
+        byTable.merge(index.get("datname") + "\u0000" + index.get("schema") + "\u0000" + index.get("table"),
+            size.longValue(), Long::sum);
+      }
+    }
+    for (Map<String, Object> table : tables) {
+      // a database whose indexes could not be read keeps total_bytes null rather than a wrong sum
+      if (table.get("total_bytes") == null && table.get("table_bytes") instanceof Number size
+          && databases.contains((String) table.get("datname"))) {
+        table.put("total_bytes", size.longValue() + byTable.getOrDefault(table.get("datname") + "\u0000"
+            + table.get("schema") + "\u0000" + table.get("table"), 0L));
+      }
+    }
   }
 
   /**
