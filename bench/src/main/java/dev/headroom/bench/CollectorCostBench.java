@@ -505,7 +505,7 @@ public final class CollectorCostBench implements Callable<Integer> {
           100 * e.getValue().median() / full.wall.median());
     }
     out.println();
-    out.println("Each section read alone, the collector's way (its reader and publisher, a new connection per database),"
+    out.println("Each section read alone, the collector's way (its reader and publisher, its kept connections per database),"
         + " with the server's share:");
     out.println();
     out.println("| section | read ms (wall, incl. transaction and per-database connections) | JSON + publish ms |"
