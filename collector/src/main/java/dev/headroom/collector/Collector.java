@@ -97,6 +97,8 @@ public final class Collector implements Runnable, AutoCloseable {
   private String lastPgBouncerError;
   private ScheduledExecutorService prober;
   private DurationLogFollower logs;
+  private long probeBackoffMs;
+  private long probeRetryAt = System.nanoTime();
   private CdcCapture capture;
   private volatile long retainedWal = -1;
   private long captureBackoffMs;
@@ -303,7 +305,7 @@ public final class Collector implements Runnable, AutoCloseable {
       Map<String, List<Map<String, Object>>> out = PgBouncerReader.read(c);
       lastPgBouncerError = null;
       return out;
-    } catch (SQLException e) {
+    } catch (SQLException | RuntimeException e) {
       if (!String.valueOf(e.getMessage()).equals(lastPgBouncerError)) {
         lastPgBouncerError = String.valueOf(e.getMessage());
         LOG.warn("PgBouncer at {} not read (the other sections still are): {}", JdbcUrls.redact(url), e.getMessage());
@@ -315,6 +317,9 @@ public final class Collector implements Runnable, AutoCloseable {
   /** One timed round trip; published as an exact sample of the instance's latency. */
   void probe() {
     String instanceId = config.getString(CollectorConfig.INSTANCE_ID);
+    if (System.nanoTime() < probeRetryAt) {
+      return; // backing off after failures: a wrong password must not become a login storm
+    }
     try {
       if (probeConnection == null || probeConnection.isClosed()) {
         probeConnection = DriverManager.getConnection(config.getString(CollectorConfig.TARGET_URL),
@@ -334,17 +339,20 @@ public final class Collector implements Runnable, AutoCloseable {
       }
       double ms = (System.nanoTime() - t0) / 1e6;
       LatencySample sample = new LatencySample(LatencySample.SCHEMA,
-          "probe:" + config.getString(CollectorConfig.AGENT_ID) + ":" + at.toEpochMilli(), instanceId, at, "instance",
+          "probe:" + instanceId + ":" + at.toEpochMilli(), instanceId, at, "instance",
           "probe", ms, 1);
       publish(List.of(new OutboundRecord(Topics.LATENCY.name(), instanceId, at.toEpochMilli(),
           Topics.LATENCY_SAMPLE_SERDE.write(sample))));
       probes.incrementAndGet();
+      probeBackoffMs = 0;
     } catch (SQLException | RuntimeException e) {
       if (probeFailures.getAndIncrement() == 0 || LOG.isDebugEnabled()) {
         LOG.warn("probe of {} failed: {}", instanceId, e.getMessage());
       }
       closeQuietly(probeConnection);
       probeConnection = null;
+      probeBackoffMs = Math.min(Math.max(config.getLong(CollectorConfig.PROBE_INTERVAL_MS), probeBackoffMs * 2), 300_000);
+      probeRetryAt = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(probeBackoffMs);
     }
   }
 
@@ -407,46 +415,51 @@ public final class Collector implements Runnable, AutoCloseable {
   public void run() {
     running = true;
     long interval = config.getLong(CollectorConfig.INTERVAL_MS);
-    // the probe, the log follower and the capture's supervision share one side thread per target
-    prober = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "headroom-side-" + config.getString(CollectorConfig.INSTANCE_ID));
-      t.setDaemon(true);
-      return t;
-    });
-    long probeInterval = config.getLong(CollectorConfig.PROBE_INTERVAL_MS);
-    if (probeInterval > 0) {
-      prober.scheduleWithFixedDelay(this::probe, 0, probeInterval, TimeUnit.MILLISECONDS);
-    }
-    DurationLogFollower.Options logOptions = config.logOptions();
-    if (logOptions != null) {
-      try {
-        logs = new DurationLogFollower(logOptions);
-        prober.scheduleWithFixedDelay(this::followLogs, 0, logOptions.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
-      } catch (RuntimeException e) {
-        LOG.warn("duration log of {} not followed: {}", config.getString(CollectorConfig.INSTANCE_ID), e.getMessage());
-      }
-    }
-    CdcOptions cdcOptions = config.cdcOptions();
-    if (cdcOptions != null) {
-      capture = new CdcCapture(cdcOptions, new Outbox() {
-        @Override
-        public void publish(List<OutboundRecord> records) {
-          Collector.this.publish(records);
-        }
-
-        @Override
-        public void close() {
-          // the collector's outbox outlives the capture
-        }
-      }, clock);
-      capture.start();
-      prober.scheduleWithFixedDelay(this::superviseCapture, CAPTURE_CHECK_MS, CAPTURE_CHECK_MS, TimeUnit.MILLISECONDS);
-    }
-    long next = clock.millis();
-    long tick = 0;
-    LOG.info("collecting {} from {} every {} ms", config.getString(CollectorConfig.INSTANCE_ID),
-        JdbcUrls.redact(config.getString(CollectorConfig.TARGET_URL)), interval);
     try {
+      // the probe, the log follower and the capture's supervision share one side thread per target
+      prober = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "headroom-side-" + config.getString(CollectorConfig.INSTANCE_ID));
+        t.setDaemon(true);
+        return t;
+      });
+      long probeInterval = config.getLong(CollectorConfig.PROBE_INTERVAL_MS);
+      if (probeInterval > 0) {
+        prober.scheduleWithFixedDelay(this::probe, 0, probeInterval, TimeUnit.MILLISECONDS);
+      }
+      DurationLogFollower.Options logOptions = config.logOptions();
+      if (logOptions != null) {
+        try {
+          logs = new DurationLogFollower(logOptions);
+          prober.scheduleWithFixedDelay(this::followLogs, 0, logOptions.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RuntimeException e) {
+          LOG.warn("duration log of {} not followed: {}", config.getString(CollectorConfig.INSTANCE_ID), e.getMessage());
+        }
+      }
+      CdcOptions cdcOptions = config.cdcOptions();
+      if (cdcOptions != null) {
+        capture = new CdcCapture(cdcOptions, new Outbox() {
+          @Override
+          public void publish(List<OutboundRecord> records) {
+            Collector.this.publish(records);
+          }
+
+          @Override
+          public void close() {
+            // the collector's outbox outlives the capture
+          }
+        }, clock);
+        try {
+          capture.start();
+        } catch (RuntimeException e) {
+          // the supervision below starts it again, with backoff; snapshots go on meanwhile
+          LOG.warn("capture of {} did not start: {}", config.getString(CollectorConfig.INSTANCE_ID), e.getMessage());
+        }
+        prober.scheduleWithFixedDelay(this::superviseCapture, CAPTURE_CHECK_MS, CAPTURE_CHECK_MS, TimeUnit.MILLISECONDS);
+      }
+      long next = clock.millis();
+      long tick = 0;
+      LOG.info("collecting {} from {} every {} ms", config.getString(CollectorConfig.INSTANCE_ID),
+          JdbcUrls.redact(config.getString(CollectorConfig.TARGET_URL)), interval);
       int unreachable = 0;
       while (!await(next - clock.millis())) {
         try {

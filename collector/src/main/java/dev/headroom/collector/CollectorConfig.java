@@ -441,9 +441,22 @@ public final class CollectorConfig extends AbstractConfig {
   /** The console's address from {@code [jdbc:]postgresql://host[:port][/database]}. */
   public static java.net.URI pgbouncerUri(String url) {
     String u = url.startsWith("jdbc:") ? url.substring(5) : url;
-    java.net.URI uri = java.net.URI.create(u);
+    java.net.URI uri;
+    try {
+      uri = new java.net.URI(u);
+    } catch (java.net.URISyntaxException e) {
+      // its message quotes the whole address, which may hold a password
+      throw new IllegalArgumentException("not a valid address: " + e.getReason());
+    }
     if (!"postgresql".equals(uri.getScheme()) || uri.getHost() == null) {
       throw new IllegalArgumentException("expected postgresql://host[:port][/database]");
+    }
+    if (uri.getRawUserInfo() != null) {
+      throw new IllegalArgumentException("put the user in pgbouncer.user and the password in pgbouncer.password,"
+          + " not in the address");
+    }
+    if (uri.getPort() > 65_535) {
+      throw new IllegalArgumentException("the port must be at most 65535");
     }
     return uri;
   }

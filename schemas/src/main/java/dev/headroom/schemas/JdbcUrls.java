@@ -5,7 +5,7 @@ import java.util.regex.Pattern;
 /** JDBC URLs as they may be logged: without passwords. */
 public final class JdbcUrls {
   private static final Pattern PASSWORD_PARAM = Pattern.compile("(?i)([?&](password|sslpassword)=)[^&]*");
-  private static final Pattern USER_INFO = Pattern.compile("^(jdbc:postgresql://)[^@/]*@");
+  private static final Pattern USER_INFO = Pattern.compile("^((?:jdbc:)?postgres(?:ql)?://)[^@/]*@");
 
   private JdbcUrls() {}
 

@@ -48,7 +48,7 @@ public final class HeadroomStreamsConfig extends AbstractConfig {
           "How long a 1-minute latency window waits for late observations before it closes and is emitted.")
       .define(LATENCY_DEDUPE_RETENTION_MS, Type.LONG, TopologySettings.DEFAULT_DEDUPE_RETENTION.toMillis(),
           Range.between(60_000, 7 * 86_400_000L), Importance.LOW,
-          "How long (in event time) exact-sample ids are remembered, so a copy the collector sends again (Debezium"
+          "How long exact-sample ids are remembered (wall-clock time), so a copy the collector sends again (Debezium"
               + " after a restart, a re-read log, the spool after a crash) counts once. Costs one small store"
               + " entry per sample kept this long.")
       .define(LATENCY_TOP_STATEMENTS, Type.INT, 50, Range.between(0, 10_000), Importance.MEDIUM,

@@ -27,6 +27,7 @@ public final class PgBouncerFixture {
 
   private final int port;
   private final Path dir;
+  private int postgresPort;
 
   private PgBouncerFixture(int port, Path dir) {
     this.port = port;
@@ -37,6 +38,10 @@ public final class PgBouncerFixture {
   public static synchronized PgBouncerFixture forPostgres(int postgresPort) {
     if (instance == null) {
       instance = start(postgresPort);
+      instance.postgresPort = postgresPort;
+    } else if (instance.postgresPort != postgresPort) {
+      throw new IllegalStateException("the shared PgBouncer is in front of port " + instance.postgresPort
+          + ", not " + postgresPort);
     }
     return instance;
   }

@@ -33,20 +33,20 @@ final class CatalogQueries {
         .append(" s.wal_records, s.wal_fpi, s.wal_bytes,")
         .append(v >= 111 ? " s.stats_since, s.minmax_stats_since," : "")
         .append(" count(*) OVER () AS headroom_total")
-        .append(" FROM pg_stat_statements s")
+        // without texts, pg_stat_statements(false) does not read the query text file at all
+        .append(queryText ? " FROM pg_stat_statements s" : " FROM pg_stat_statements(false) s")
         .append(" LEFT JOIN pg_database d ON d.oid = s.dbid")
         .append(" LEFT JOIN pg_roles r ON r.oid = s.userid")
         .append(" ORDER BY s.total_exec_time DESC LIMIT ?");
     return sql.toString();
   }
 
-  /** pg_stat_statements' own state: evictions (from 1.9) and how full it is. */
+  /** pg_stat_statements' own state: evictions (from 1.9) and its size; the reader adds the entries it counted. */
   static String statementsInfo(ServerInfo s) {
     return s.statementsVersion() >= 109
-        ? "SELECT i.dealloc, i.stats_reset, (SELECT count(*) FROM pg_stat_statements) AS entries,"
-            + " current_setting('pg_stat_statements.max')::bigint AS max FROM pg_stat_statements_info i"
-        : "SELECT (SELECT count(*) FROM pg_stat_statements) AS entries,"
-            + " current_setting('pg_stat_statements.max')::bigint AS max";
+        ? "SELECT i.dealloc, i.stats_reset, current_setting('pg_stat_statements.max')::bigint AS max"
+            + " FROM pg_stat_statements_info i"
+        : "SELECT current_setting('pg_stat_statements.max')::bigint AS max";
   }
 
   static String databases(ServerInfo s) {

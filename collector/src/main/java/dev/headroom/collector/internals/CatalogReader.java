@@ -7,6 +7,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.sql.Timestamp;
 import java.sql.Types;
 import java.time.Instant;
@@ -79,81 +80,101 @@ public final class CatalogReader {
     Map<String, List<Map<String, Object>>> sections = new LinkedHashMap<>();
     Map<String, Boolean> truncated = new LinkedHashMap<>();
     Map<String, Long> nanos = new LinkedHashMap<>();
-    Instant statementsReset = null;
+    Instant[] statementsReset = {null};
     ServerInfo server;
     List<String> connectable = List.of();
     begin(c);
     try {
       server = serverInfo(c);
       if (due.contains(Section.STATEMENTS) && statementsAvailable(c, server)) {
-        long started = System.nanoTime();
-        StatementsResult statements = statements(c, server);
-        sections.put(Section.STATEMENTS.key(), statements.rows());
-        truncated.put(Section.STATEMENTS.key(), statements.truncated());
-        List<Map<String, Object>> info = rows(c, CatalogQueries.statementsInfo(server));
-        sections.put(Section.STATEMENTS_INFO.key(), info);
-        nanos.put(Section.STATEMENTS.key(), System.nanoTime() - started);
-        if (!info.isEmpty() && info.get(0).get("stats_reset") instanceof Instant reset) {
-          statementsReset = reset;
-        }
+        guarded(c, "statements", () -> {
+          long started = System.nanoTime();
+          StatementsResult statements = statements(c, server);
+          sections.put(Section.STATEMENTS.key(), statements.rows());
+          truncated.put(Section.STATEMENTS.key(), statements.truncated());
+          List<Map<String, Object>> info = rows(c, CatalogQueries.statementsInfo(server));
+          info.forEach(row -> row.put("entries", statements.entries()));
+          sections.put(Section.STATEMENTS_INFO.key(), info);
+          nanos.put(Section.STATEMENTS.key(), System.nanoTime() - started);
+          if (!info.isEmpty() && info.get(0).get("stats_reset") instanceof Instant reset) {
+            statementsReset[0] = reset;
+          }
+        });
       }
       if (due.contains(Section.DATABASES)) {
-        long started = System.nanoTime();
-        List<Map<String, Object>> rows = rows(c, CatalogQueries.databases(server));
-        if (due.contains(Section.DATABASE_SIZES)) {
-          long sizesStarted = System.nanoTime();
+        guarded(c, "databases", () -> {
+          long started = System.nanoTime();
+          List<Map<String, Object>> rows = rows(c, CatalogQueries.databases(server));
           Map<String, Object> sizes = new HashMap<>();
-          for (Map<String, Object> size : rows(c, CatalogQueries.DATABASE_SIZES)) {
-            sizes.put((String) size.get("datname"), size.get("size_bytes"));
+          if (due.contains(Section.DATABASE_SIZES)) {
+            // on their own savepoint: a timeout here leaves the sizes null, not the section out
+            guarded(c, "database_sizes", () -> {
+              long sizesStarted = System.nanoTime();
+              for (Map<String, Object> size : rows(c, CatalogQueries.DATABASE_SIZES)) {
+                sizes.put((String) size.get("datname"), size.get("size_bytes"));
+              }
+              nanos.put(Section.DATABASE_SIZES.key(), System.nanoTime() - sizesStarted);
+            });
           }
-          rows.forEach(row -> row.put("size_bytes", sizes.get((String) row.get("datname"))));
-          nanos.put(Section.DATABASE_SIZES.key(), System.nanoTime() - sizesStarted);
-        } else {
-          rows.forEach(row -> row.put("size_bytes", null)); // not read on this snapshot
-        }
-        sections.put(Section.DATABASES.key(), rows);
-        nanos.put(Section.DATABASES.key(), System.nanoTime() - started);
+          rows.forEach(row -> row.put("size_bytes", sizes.get((String) row.get("datname")))); // null: not read
+          sections.put(Section.DATABASES.key(), rows);
+          nanos.put(Section.DATABASES.key(), System.nanoTime() - started);
+        });
       }
       if (due.contains(Section.ACTIVITY)) {
-        long started = System.nanoTime();
-        sections.put(Section.ACTIVITY.key(), List.of(activity(c, server)));
-        nanos.put(Section.ACTIVITY.key(), System.nanoTime() - started);
+        guarded(c, "activity", () -> {
+          long started = System.nanoTime();
+          sections.put(Section.ACTIVITY.key(), List.of(activity(c, server)));
+          nanos.put(Section.ACTIVITY.key(), System.nanoTime() - started);
+        });
       }
       if (due.contains(Section.REPLICATION)) {
-        long started = System.nanoTime();
-        List<Map<String, Object>> rows = rows(c, CatalogQueries.replicationSenders(server));
-        if (server.standby()) {
-          rows.addAll(rows(c, CatalogQueries.REPLICATION_RECEIVER));
-        }
-        sections.put(Section.REPLICATION.key(), rows);
-        nanos.put(Section.REPLICATION.key(), System.nanoTime() - started);
+        guarded(c, "replication", () -> {
+          long started = System.nanoTime();
+          List<Map<String, Object>> rows = rows(c, CatalogQueries.replicationSenders(server));
+          if (server.standby()) {
+            rows.addAll(rows(c, CatalogQueries.REPLICATION_RECEIVER));
+          }
+          sections.put(Section.REPLICATION.key(), rows);
+          nanos.put(Section.REPLICATION.key(), System.nanoTime() - started);
+        });
       }
       if (due.contains(Section.SLOTS)) {
-        long started = System.nanoTime();
-        sections.put(Section.SLOTS.key(), rows(c, CatalogQueries.slots(server)));
-        nanos.put(Section.SLOTS.key(), System.nanoTime() - started);
+        guarded(c, "slots", () -> {
+          long started = System.nanoTime();
+          sections.put(Section.SLOTS.key(), rows(c, CatalogQueries.slots(server)));
+          nanos.put(Section.SLOTS.key(), System.nanoTime() - started);
+        });
       }
       if (due.contains(Section.SETTINGS)) {
-        long started = System.nanoTime();
-        List<Map<String, Object>> rows = rows(c, CatalogQueries.SETTINGS);
-        rows.forEach(SettingsRedaction::apply);
-        sections.put(Section.SETTINGS.key(), rows);
-        nanos.put(Section.SETTINGS.key(), System.nanoTime() - started);
+        guarded(c, "settings", () -> {
+          long started = System.nanoTime();
+          List<Map<String, Object>> rows = rows(c, CatalogQueries.SETTINGS);
+          rows.forEach(SettingsRedaction::apply);
+          sections.put(Section.SETTINGS.key(), rows);
+          nanos.put(Section.SETTINGS.key(), System.nanoTime() - started);
+        });
       }
       if (due.contains(Section.WAL)) {
-        long started = System.nanoTime();
-        sections.put(Section.WAL.key(), rows(c, CatalogQueries.wal(server)));
-        nanos.put(Section.WAL.key(), System.nanoTime() - started);
+        guarded(c, "wal", () -> {
+          long started = System.nanoTime();
+          sections.put(Section.WAL.key(), rows(c, CatalogQueries.wal(server)));
+          nanos.put(Section.WAL.key(), System.nanoTime() - started);
+        });
       }
       if (due.contains(Section.BGWRITER)) {
-        long started = System.nanoTime();
-        sections.put(Section.BGWRITER.key(), rows(c, CatalogQueries.bgwriter(server)));
-        nanos.put(Section.BGWRITER.key(), System.nanoTime() - started);
+        guarded(c, "bgwriter", () -> {
+          long started = System.nanoTime();
+          sections.put(Section.BGWRITER.key(), rows(c, CatalogQueries.bgwriter(server)));
+          nanos.put(Section.BGWRITER.key(), System.nanoTime() - started);
+        });
       }
       if (due.contains(Section.CHECKPOINTER)) {
-        long started = System.nanoTime();
-        sections.put(Section.CHECKPOINTER.key(), rows(c, CatalogQueries.checkpointer(server)));
-        nanos.put(Section.CHECKPOINTER.key(), System.nanoTime() - started);
+        guarded(c, "checkpointer", () -> {
+          long started = System.nanoTime();
+          sections.put(Section.CHECKPOINTER.key(), rows(c, CatalogQueries.checkpointer(server)));
+          nanos.put(Section.CHECKPOINTER.key(), System.nanoTime() - started);
+        });
       }
       if (due.stream().anyMatch(Section::perDatabase)) {
         connectable = new ArrayList<>();
@@ -168,7 +189,7 @@ public final class CatalogReader {
         }
       }
       c.commit();
-    } catch (SQLException e) {
+    } catch (SQLException | RuntimeException e) {
       rollbackQuietly(c);
       throw e;
     }
@@ -203,7 +224,31 @@ public final class CatalogReader {
       }
     }
     return new CatalogSnapshot(server.capturedAt(), server.postmasterStart(), server.versionNum(), null,
-        server.standby(), statementsReset, sections, truncated, nanos);
+        server.standby(), statementsReset[0], sections, truncated, nanos);
+  }
+
+  private interface SqlBlock {
+    void run() throws SQLException;
+  }
+
+  /**
+   * Runs one section's reads inside a savepoint: a section that fails (a statement_timeout on
+   * database sizes, a view a role may not read) is logged and left out, and the others in the
+   * same transaction are still read. A broken connection still fails the whole snapshot.
+   */
+  private void guarded(Connection c, String section, SqlBlock block) throws SQLException {
+    Savepoint savepoint = c.setSavepoint();
+    try {
+      block.run();
+      c.releaseSavepoint(savepoint);
+    } catch (SQLException e) {
+      if (e.getSQLState() != null && e.getSQLState().startsWith("08")) {
+        throw e;
+      }
+      c.rollback(savepoint);
+      warnOnce("section:" + section + ":" + e.getSQLState(), "{} left out of this snapshot: {}", section,
+          e.getMessage());
+    }
   }
 
   private void begin(Connection c) throws SQLException {
@@ -461,6 +506,16 @@ public final class CatalogReader {
   private boolean statementsAvailable(Connection c, ServerInfo server) throws SQLException {
     boolean installed = server.statementsVersion() > 0;
     boolean loaded = server.statementsLoaded();
+    if (installed && loaded && server.statementsVersion() < 108) {
+      if (!warnedNoStatements) {
+        warnedNoStatements = true;
+        LOG.warn("pg_stat_statements {}.{} in {} is older than 1.8, whose columns the collector reads: the statements"
+            + " section is not collected (every other section still is). To fix it, run ALTER EXTENSION"
+            + " pg_stat_statements UPDATE.", server.statementsVersion() / 100, server.statementsVersion() % 100,
+            c.getCatalog());
+      }
+      return false;
+    }
     if (installed && loaded) {
       warnedNoStatements = false;
       return true;
@@ -476,7 +531,7 @@ public final class CatalogReader {
     return false;
   }
 
-  record StatementsResult(List<Map<String, Object>> rows, boolean truncated) {}
+  record StatementsResult(List<Map<String, Object>> rows, boolean truncated, long entries) {}
 
   private StatementsResult statements(Connection c, ServerInfo server) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(CatalogQueries.statements(server, options.queryText()))) {
@@ -504,7 +559,7 @@ public final class CatalogReader {
           rows.add(row);
         }
       }
-      return new StatementsResult(rows, total > rows.size());
+      return new StatementsResult(rows, total > rows.size(), total);
     }
   }
 

@@ -4,14 +4,14 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
- * Connections to a target's databases for the per-database sections: those of the most
- * recently read {@code kept} databases stay open between reads, at most {@code perDatabase} each
+ * Connections to a target's databases for the per-database sections: those of the first
+ * {@code kept} databases read stay open between reads, at most {@code perDatabase} each (the
+ * others open and close their own: databases are read in the same order every time, so evicting
+ * the least recently used would evict the next one needed and keep nothing useful)
  * (the sections of one database may be read side by side). A connection is used by one read at
  * a time (taken out while in use) and checked before it is reused; one that failed is closed.
  */
@@ -24,7 +24,7 @@ public final class DatabaseConnections implements CatalogReader.DatabaseConnecto
   private final Opener opener;
   private final int kept;
   private final int perDatabase;
-  private final LinkedHashMap<String, ArrayDeque<Connection>> idle = new LinkedHashMap<>(16, 0.75f, true);
+  private final LinkedHashMap<String, ArrayDeque<Connection>> idle = new LinkedHashMap<>();
 
   public DatabaseConnections(Opener opener, int kept, int perDatabase) {
     this.opener = opener;
@@ -58,18 +58,13 @@ public final class DatabaseConnections implements CatalogReader.DatabaseConnecto
   public void release(String database, Connection connection, boolean healthy) {
     List<Connection> evicted = new ArrayList<>();
     synchronized (this) {
-      if (healthy && kept > 0) {
-        ArrayDeque<Connection> free = idle.computeIfAbsent(database, k -> new ArrayDeque<>());
-        if (free.size() < perDatabase) {
-          free.push(connection);
-        } else {
-          evicted.add(connection);
-        }
-        Iterator<Map.Entry<String, ArrayDeque<Connection>>> eldest = idle.entrySet().iterator();
-        while (idle.size() > kept && eldest.hasNext()) {
-          evicted.addAll(eldest.next().getValue());
-          eldest.remove();
-        }
+      ArrayDeque<Connection> free = idle.get(database);
+      if (healthy && free == null && idle.size() < kept) {
+        free = new ArrayDeque<>();
+        idle.put(database, free);
+      }
+      if (healthy && free != null && free.size() < perDatabase) {
+        free.push(connection);
       } else {
         evicted.add(connection);
       }

@@ -84,7 +84,12 @@ public final class PgBouncerConsole implements AutoCloseable {
           DataInputStream m = new DataInputStream(new java.io.ByteArrayInputStream(message));
           int code = m.readInt();
           switch (code) {
-            case 0 -> { } // authenticated
+            case 0 -> {
+              // authenticated; after SCRAM only once the server proved it knows the password too
+              if (scram != null && !scram.verified()) {
+                throw new SQLException("SCRAM: the server did not send its final message", "28000");
+              }
+            }
             case 3 -> sendPassword('p', cstring(requirePassword(password)));
             case 5 -> {
               byte[] salt = m.readNBytes(4);
@@ -281,6 +286,7 @@ public final class PgBouncerConsole implements AutoCloseable {
     private final String clientNonce;
     private String clientFirstBare;
     private byte[] expectedServerSignature;
+    private boolean verified;
 
     Scram(String password) {
       this(password, "", nonce()); // PostgreSQL takes the user name from the startup message
@@ -337,9 +343,14 @@ public final class PgBouncerConsole implements AutoCloseable {
         throw new SQLException("SCRAM: " + attrs.get("e"), "28000");
       }
       byte[] signature = Base64.getDecoder().decode(attrs.getOrDefault("v", ""));
-      if (!MessageDigest.isEqual(signature, expectedServerSignature)) {
+      if (expectedServerSignature == null || !MessageDigest.isEqual(signature, expectedServerSignature)) {
         throw new SQLException("SCRAM: the server's signature does not match", "28000");
       }
+      verified = true;
+    }
+
+    boolean verified() {
+      return verified;
     }
 
     private static Map<String, String> attributes(String message) {

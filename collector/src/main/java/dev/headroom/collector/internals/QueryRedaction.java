@@ -3,9 +3,10 @@ package dev.headroom.collector.internals;
 /**
  * pg_stat_statements replaces the constants of ordinary statements with $n, but keeps utility
  * statements as written: {@code ALTER ROLE app PASSWORD '…'}, {@code ALTER SYSTEM SET
- * archive_command = '… --secret …'}, {@code DO $$ … $$} bodies, COPY file names. Redacted
- * texts mask every quoted string and dollar-quoted body, which normalized statements no longer
- * have, so only what could carry a secret is lost. A literal cut by the length limit is masked
+ * archive_command = '… --secret …'}, {@code DO $$ … $$} bodies, COPY file names, comments. Redacted
+ * texts mask every quoted string, dollar-quoted body and comment, which normalized statements no
+ * longer have (bar comments), so only what could carry a secret is lost. Quoted identifiers are
+ * read as such, so a quote inside one does not shift what is masked. A literal cut by the length limit is masked
  * to the end.
  */
 public final class QueryRedaction {
@@ -14,7 +15,8 @@ public final class QueryRedaction {
   private QueryRedaction() {}
 
   public static String redact(String query) {
-    if (query == null || (query.indexOf('\'') < 0 && query.indexOf('$') < 0)) {
+    if (query == null || (query.indexOf('\'') < 0 && query.indexOf('$') < 0 && query.indexOf('-') < 0
+        && query.indexOf('/') < 0)) {
       return query;
     }
     StringBuilder out = new StringBuilder(query.length());
@@ -22,7 +24,40 @@ public final class QueryRedaction {
     int n = query.length();
     while (i < n) {
       char c = query.charAt(i);
-      if (c == '\'') {
+      if (c == '"') {
+        // a quoted identifier ("" escapes a quote): kept as it is, and a quote inside it opens nothing
+        int j = i + 1;
+        while (j < n && !(query.charAt(j) == '"' && (j + 1 >= n || query.charAt(j + 1) != '"'))) {
+          j += query.charAt(j) == '"' ? 2 : 1;
+        }
+        out.append(query, i, Math.min(n, j + 1));
+        i = j + 1;
+      } else if (c == '-' && i + 1 < n && query.charAt(i + 1) == '-') {
+        // a line comment: masked, it may hold anything
+        int end = query.indexOf('\n', i);
+        out.append("/* */");
+        i = end < 0 ? n : end;
+      } else if (c == '/' && i + 1 < n && query.charAt(i + 1) == '*') {
+        // a block comment, nested as PostgreSQL nests them: masked
+        int depth = 0;
+        int j = i;
+        while (j < n) {
+          if (query.startsWith("/*", j)) {
+            depth++;
+            j += 2;
+          } else if (query.startsWith("*/", j)) {
+            depth--;
+            j += 2;
+            if (depth == 0) {
+              break;
+            }
+          } else {
+            j++;
+          }
+        }
+        out.append("/* */");
+        i = j;
+      } else if (c == '\'') {
         // a string literal ('' is an escaped quote; E'\'' escapes with a backslash)
         boolean escapes = i > 0 && (query.charAt(i - 1) == 'E' || query.charAt(i - 1) == 'e');
         int j = i + 1;

@@ -6,11 +6,16 @@ import java.util.regex.Pattern;
 /**
  * pg_monitor may read every setting, and some hold secrets: a standby's primary_conninfo can
  * carry a password, and archive, restore and passphrase commands often embed keys. Those values
- * never leave the agent: passwords in connection strings are masked, commands are replaced by a
+ * never leave the agent: passwords in connection strings (key=value or URI) are masked, commands
+ * and custom settings whose names suggest a secret (app.settings.jwt_secret) are replaced by a
  * marker that only says whether they are set.
  */
 final class SettingsRedaction {
   static final String REDACTED = "<redacted>";
+  private static final Pattern URI_PASSWORD = Pattern.compile("(://[^:@/]*):[^@]*@");
+  /** Custom (dotted) settings such as app.settings.jwt_secret, which extensions and apps read. */
+  private static final Pattern SECRET_NAME =
+      Pattern.compile("(?i).*\\..*(secret|passw|token|key|credential|auth).*");
   private static final Pattern CONNINFO_PASSWORD =
       Pattern.compile("(password\\s*=\\s*)('(?:[^'\\\\]|\\\\.)*'|\\S+)", Pattern.CASE_INSENSITIVE);
 
@@ -23,8 +28,9 @@ final class SettingsRedaction {
       return;
     }
     if (name.endsWith("conninfo")) {
-      row.put("setting", CONNINFO_PASSWORD.matcher(value).replaceAll("$1" + REDACTED));
-    } else if (name.endsWith("_command") || name.contains("passphrase")) {
+      String masked = CONNINFO_PASSWORD.matcher(value).replaceAll("$1" + REDACTED);
+      row.put("setting", URI_PASSWORD.matcher(masked).replaceAll("$1:" + REDACTED + "@"));
+    } else if (name.endsWith("_command") || name.contains("passphrase") || SECRET_NAME.matcher(name).matches()) {
       row.put("setting", REDACTED);
     }
   }

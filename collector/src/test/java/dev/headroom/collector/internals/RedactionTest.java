@@ -23,6 +23,14 @@ class RedactionTest {
     assertThat(QueryRedaction.redact("ALTER SYSTEM SET archive_command = 'aws s3 cp --secret AK")).isEqualTo(
         "ALTER SYSTEM SET archive_command = '***'");
     assertThat(QueryRedaction.redact(null)).isNull();
+    // a quote inside an identifier or a comment must not shift what is masked
+    assertThat(QueryRedaction.redact("ALTER ROLE \"o'brien\" PASSWORD 'hunter2'"))
+        .isEqualTo("ALTER ROLE \"o'brien\" PASSWORD '***'").doesNotContain("hunter2");
+    assertThat(QueryRedaction.redact("/* don't */ ALTER ROLE app PASSWORD 'hunter2' -- it's the new one\nSELECT 1"))
+        .isEqualTo("/* */ ALTER ROLE app PASSWORD '***' /* */\nSELECT 1");
+    assertThat(QueryRedaction.redact("SELECT \"a\"\"b\", 'x' /* a /* nested 'q */ c */ FROM t"))
+        .isEqualTo("SELECT \"a\"\"b\", '***' /* */ FROM t");
+    assertThat(QueryRedaction.redact("SELECT $1 - $2 / $3 FROM t")).isEqualTo("SELECT $1 - $2 / $3 FROM t");
   }
 
   @Test
@@ -37,6 +45,16 @@ class RedactionTest {
     Map<String, Object> empty = new HashMap<>(Map.of("name", "restore_command", "setting", ""));
     SettingsRedaction.apply(empty);
     assertThat(empty.get("setting")).isEqualTo(""); // "not set" stays visible
+    Map<String, Object> uri = new HashMap<>(Map.of("name", "primary_conninfo",
+        "setting", "postgresql://rep:s3cret@db1:5432/postgres?sslmode=require"));
+    SettingsRedaction.apply(uri);
+    assertThat(uri.get("setting")).isEqualTo("postgresql://rep:<redacted>@db1:5432/postgres?sslmode=require");
+    Map<String, Object> custom = new HashMap<>(Map.of("name", "app.settings.jwt_secret", "setting", "eyJhbGciOi"));
+    SettingsRedaction.apply(custom);
+    assertThat(custom.get("setting")).isEqualTo("<redacted>");
+    Map<String, Object> extension = new HashMap<>(Map.of("name", "pg_stat_statements.max", "setting", "5000"));
+    SettingsRedaction.apply(extension);
+    assertThat(extension.get("setting")).isEqualTo("5000");
     Map<String, Object> plain = new HashMap<>(Map.of("name", "work_mem", "setting", "4096"));
     SettingsRedaction.apply(plain);
     assertThat(plain.get("setting")).isEqualTo("4096");

@@ -12,8 +12,10 @@ import org.apache.kafka.streams.state.WindowStoreIterator;
 /**
  * Drops exact samples seen before: the collector's sources are at least once (Debezium sends the
  * last events again after a restart, the log follower and the spool re-send what a crash left
- * unconfirmed), and each copy carries the same {@code id}. Ids are remembered by event time for
- * {@code retention}; samples without an id pass. Dropped copies are counted.
+ * unconfirmed), and each copy carries the same {@code id}. Ids (per instance) are remembered for
+ * {@code retention} of wall-clock time, since copies follow their original within minutes: by
+ * event time, one sample dated in the future would move the store's time forward and turn the
+ * dedupe off for everything older. Samples without an id pass. Dropped copies are counted.
  */
 public final class SampleDedupe implements FixedKeyProcessor<String, LatencySample, LatencySample> {
   public static final String STORE = "latency-sample-ids";
@@ -43,15 +45,15 @@ public final class SampleDedupe implements FixedKeyProcessor<String, LatencySamp
       context.forward(record);
       return;
     }
-    long at = sample.observedAt().toEpochMilli();
-    // the same id always has the same event time; a small span tolerates clock rounding
-    try (WindowStoreIterator<Long> copies = seen.fetch(sample.id(), at - 1, at + 1)) {
+    long now = context.currentSystemTimeMs();
+    String key = record.key() + "\u0000" + sample.id();
+    try (WindowStoreIterator<Long> copies = seen.fetch(key, now - retention.toMillis(), now)) {
       if (copies.hasNext()) {
         duplicates.record();
         return;
       }
     }
-    seen.put(sample.id(), 1L, at);
+    seen.put(key, 1L, now);
     context.forward(record);
   }
 
