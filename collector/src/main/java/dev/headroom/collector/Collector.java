@@ -203,6 +203,21 @@ public final class Collector implements Runnable, AutoCloseable {
     return due;
   }
 
+  /** The sections due on any tick from {@code from} to {@code to}, both included. */
+  Set<Section> dueBetween(long from, long to) {
+    Set<Section> due = EnumSet.noneOf(Section.class);
+    for (Section section : config.sections()) {
+      long n = ticks(section);
+      if (Math.floorDiv(to, n) > Math.floorDiv(from - 1, n)) {
+        due.add(section);
+      }
+    }
+    if (due.remove(Section.RELATION_SIZES)) {
+      sizesPending = true; // they ride with the next tables or indexes read
+    }
+    return due;
+  }
+
   private long ticks(Section section) {
     long base = config.getLong(CollectorConfig.INTERVAL_MS);
     return Math.max(1, Math.round((double) config.sectionInterval(section) / base));
@@ -456,14 +471,19 @@ public final class Collector implements Runnable, AutoCloseable {
         }
         prober.scheduleWithFixedDelay(this::superviseCapture, CAPTURE_CHECK_MS, CAPTURE_CHECK_MS, TimeUnit.MILLISECONDS);
       }
-      long next = clock.millis();
+      long next = System.nanoTime();
       long tick = 0;
       LOG.info("collecting {} from {} every {} ms", config.getString(CollectorConfig.INSTANCE_ID),
           JdbcUrls.redact(config.getString(CollectorConfig.TARGET_URL)), interval);
       int unreachable = 0;
-      while (!await(next - clock.millis())) {
+      Set<Section> carried = EnumSet.noneOf(Section.class);
+      // scheduled on the monotonic clock: a wall-clock step (NTP) neither stalls nor bunches snapshots
+      while (!await(TimeUnit.NANOSECONDS.toMillis(next - System.nanoTime()))) {
+        Set<Section> due = due(tick);
+        due.addAll(carried);
+        carried.clear();
         try {
-          snapshot(due(tick));
+          snapshot(due);
           unreachable = 0;
         } catch (SQLException | RuntimeException e) {
           failures.incrementAndGet();
@@ -475,17 +495,19 @@ public final class Collector implements Runnable, AutoCloseable {
         if (unreachable > 1) {
           // reconnect with backoff: an unreachable target is retried less and less often, up to every 5 minutes
           long backoff = Math.min(interval << Math.min(unreachable - 1, 16), Math.max(interval, 300_000));
-          next = clock.millis() + backoff;
+          next = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoff);
           tick = 0; // start again with every section
           continue;
         }
-        next += interval;
-        long now = clock.millis();
-        if (now >= next) {
-          long late = (now - next) / interval + 1;
+        next += TimeUnit.MILLISECONDS.toNanos(interval);
+        long now = System.nanoTime();
+        if (now - next >= 0) {
+          long late = (now - next) / TimeUnit.MILLISECONDS.toNanos(interval) + 1;
           skipped.addAndGet(late);
           LOG.warn("snapshot took longer than the interval: {} snapshot(s) skipped", late);
-          next += late * interval;
+          // what those snapshots would have read comes with the next one, so no section waits a whole period
+          carried.addAll(dueBetween(tick + 1, tick + late));
+          next += late * TimeUnit.MILLISECONDS.toNanos(interval);
           tick += late;
         }
         tick++;

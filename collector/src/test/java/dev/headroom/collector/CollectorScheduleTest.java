@@ -45,6 +45,20 @@ class CollectorScheduleTest {
   }
 
   @Test
+  void shouldCarryTheSectionsOfSkippedSnapshotsToTheNext() {
+    Collector c = new Collector(config(Map.of(CollectorConfig.INTERVAL_MS, 60_000L,
+        CollectorConfig.TABLES_INTERVAL_MS, 300_000L)), Clock.systemUTC(), NOWHERE, null);
+    assertThat(c.dueBetween(1, 4)).contains(Section.STATEMENTS).doesNotContain(Section.TABLES);
+    assertThat(c.dueBetween(1, 5)).contains(Section.TABLES);
+    assertThat(c.dueBetween(3, 7)).contains(Section.TABLES, Section.INDEXES);
+    assertThat(c.dueBetween(6, 9)).doesNotContain(Section.TABLES);
+    // the exact sizes those skipped snapshots owed come with the next tables read
+    c.dueBetween(1, 15);
+    assertThat(c.due(16)).doesNotContain(Section.RELATION_SIZES);
+    assertThat(c.due(20)).contains(Section.TABLES, Section.RELATION_SIZES);
+  }
+
+  @Test
   void shouldReadOnlyTheDatabasesThePatternsAllow() {
     Predicate<String> all = config(Map.of()).databaseFilter();
     assertThat(all.test("orders")).isTrue();
