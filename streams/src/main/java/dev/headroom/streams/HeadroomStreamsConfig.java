@@ -26,6 +26,7 @@ public final class HeadroomStreamsConfig extends AbstractConfig {
   public static final String LATENCY_GRACE_MS = "latency.grace.ms";
   public static final String LATENCY_TOP_STATEMENTS = "latency.top.statements";
   public static final String LATENCY_DEDUPE_RETENTION_MS = "latency.dedupe.retention.ms";
+  public static final String DELTAS_FORGET_AFTER_MS = "deltas.forget.after.ms";
   public static final String TOPICS_PARTITIONS = "topics.partitions";
   public static final String TOPICS_REPLICATION_FACTOR = "topics.replication.factor";
   /** Settings under this prefix go to Kafka Streams and its clients as they are (TLS, SASL, tuning). */
@@ -51,6 +52,10 @@ public final class HeadroomStreamsConfig extends AbstractConfig {
           "How long exact-sample ids are remembered (wall-clock time), so a copy the collector sends again (Debezium"
               + " after a restart, a re-read log, the spool after a crash) counts once. Costs one small store"
               + " entry per sample kept this long.")
+      .define(DELTAS_FORGET_AFTER_MS, Type.LONG, 86_400_000L, Range.between(600_000, 90 * 86_400_000L),
+          Importance.LOW, "Objects (tables, statements, ...) not seen for this long in event time are forgotten by the"
+              + " delta store; one seen again afterwards starts over with no delta. Longer than the longest section"
+              + " interval and the longest collection gap you want bridged.")
       .define(LATENCY_TOP_STATEMENTS, Type.INT, 50, Range.between(0, 10_000), Importance.MEDIUM,
           "Per snapshot message and interval, the statements with the most execution time that get a "
               + "query:<queryid> latency scope of their own; the rest count towards the instance scope only. A statements "
@@ -74,7 +79,8 @@ public final class HeadroomStreamsConfig extends AbstractConfig {
 
   public TopologySettings topologySettings() {
     return new TopologySettings(TopologySettings.ONE_MINUTE, Duration.ofMillis(getLong(LATENCY_GRACE_MS)),
-        getInt(LATENCY_TOP_STATEMENTS), Duration.ofMillis(getLong(LATENCY_DEDUPE_RETENTION_MS)));
+        getInt(LATENCY_TOP_STATEMENTS), Duration.ofMillis(getLong(LATENCY_DEDUPE_RETENTION_MS)),
+        Duration.ofMillis(getLong(DELTAS_FORGET_AFTER_MS)));
   }
 
   public Map<String, Object> kafkaClientConfig() {

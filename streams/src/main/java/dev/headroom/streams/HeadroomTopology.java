@@ -65,7 +65,7 @@ public final class HeadroomTopology {
         .processValues(() -> new ParseProcessor<>(Topics.SNAPSHOT_SERDE), Named.as("snapshots-parse"));
     KStream<String, Snapshot> validSnapshots = validOrDeadLetter(snapshots, "snapshots");
     KStream<String, DeltaBatch> batches = validSnapshots
-        .processValues(DeltaProcessor::new, Named.as("deltas"), DeltaProcessor.STORE);
+        .processValues(() -> new DeltaProcessor(settings.deltasForgetAfter()), Named.as("deltas"), DeltaProcessor.STORE);
     batches.flatMapValues(DeltaBatch::deltas, Named.as("deltas-flatten"))
         .to(Topics.DELTAS.name(), Produced.with(Topics.DELTAS.keySerde(), Topics.DELTAS.valueSerde()).withName("deltas-out"));
 

@@ -4,12 +4,13 @@ import java.time.Duration;
 
 /** What shapes the topology, apart from how it connects. */
 public record TopologySettings(Duration latencyWindow, Duration latencyGrace, int topStatements,
-    Duration sampleDedupeRetention) {
+    Duration sampleDedupeRetention, Duration deltasForgetAfter) {
   public static final Duration ONE_MINUTE = Duration.ofMinutes(1);
   public static final Duration DEFAULT_DEDUPE_RETENTION = Duration.ofHours(1);
 
   public TopologySettings(Duration latencyWindow, Duration latencyGrace, int topStatements) {
-    this(latencyWindow, latencyGrace, topStatements, DEFAULT_DEDUPE_RETENTION);
+    this(latencyWindow, latencyGrace, topStatements, DEFAULT_DEDUPE_RETENTION,
+        dev.headroom.streams.deltas.DeltaProcessor.DEFAULT_FORGET_AFTER);
   }
 
   public TopologySettings {
@@ -18,6 +19,9 @@ public record TopologySettings(Duration latencyWindow, Duration latencyGrace, in
     }
     if (sampleDedupeRetention.compareTo(Duration.ofMinutes(1)) < 0) {
       throw new IllegalArgumentException("sample dedupe retention must be at least a minute");
+    }
+    if (deltasForgetAfter.compareTo(Duration.ofMinutes(10)) < 0) {
+      throw new IllegalArgumentException("deltas forget-after must be at least 10 minutes");
     }
     if (topStatements < 0) {
       throw new IllegalArgumentException("top statements must not be negative");

@@ -89,6 +89,64 @@ class HeadroomTopologyTest {
         "statements", 0, 1, rows, false);
   }
 
+  static Snapshot section(String section, Instant at, Instant postmasterStart, List<Map<String, Object>> rows) {
+    return new Snapshot(Snapshot.SCHEMA, "s-" + at.toEpochMilli(), new Snapshot.InstanceInfo(INSTANCE, "prod-eu",
+        "primary", "7301", 170005, Map.of()), new Snapshot.AgentInfo("a", "0.1.0"), at, 60_000, postmasterStart, null,
+        section, 0, 1, rows, false);
+  }
+
+  static Map<String, Object> table(String name, long seqScan, long inserted) {
+    Map<String, Object> row = new LinkedHashMap<>();
+    row.put("datname", "orders");
+    row.put("schema", "public");
+    row.put("table", name);
+    row.put("seq_scan", seqScan);
+    row.put("n_tup_ins", inserted);
+    row.put("n_live_tup", inserted); // a gauge: not differenced
+    return row;
+  }
+
+  @Test
+  void shouldDifferenceTablesHostAndWalCountersPerObject() {
+    pipe(section("tables", T0, START, List.of(table("items", 10, 1000), table("carts", 5, 50))));
+    pipe(section("host", T0, START, List.of(Map.of("cpu_total_ticks", 10_000L, "cpu_idle_ticks", 8_000L,
+        "mem_total_bytes", 1L << 30))));
+    pipe(section("wal", T0, START, List.of(Map.of("wal_position_bytes", 1_000_000L))));
+    assertThat(deltas.isEmpty()).isTrue();
+    // a clean restart between: the host's ticks and the WAL position go on, no spike
+    Instant restarted = T0.plusSeconds(30);
+    pipe(section("tables", T0.plusSeconds(60), restarted, List.of(table("items", 13, 1600), table("carts", 5, 50))));
+    pipe(section("host", T0.plusSeconds(60), restarted, List.of(Map.of("cpu_total_ticks", 22_000L,
+        "cpu_idle_ticks", 17_000L, "mem_total_bytes", 1L << 30))));
+    pipe(section("wal", T0.plusSeconds(60), restarted, List.of(Map.of("wal_position_bytes", 7_000_000L))));
+    Map<String, Delta> byObject = new java.util.HashMap<>();
+    deltas.readValuesToList().forEach(d -> byObject.put(d.section() + ":" + d.object(), d));
+    assertThat(byObject).containsOnlyKeys("tables:orders|public|items", "tables:orders|public|carts", "host:instance",
+        "wal:instance");
+    Delta items = byObject.get("tables:orders|public|items");
+    assertThat(items.delta("seq_scan")).isEqualTo(3.0);
+    assertThat(items.delta("n_tup_ins")).isEqualTo(600.0);
+    assertThat(items.rates().get("n_tup_ins")).isEqualTo(10.0);
+    assertThat(items.deltas()).doesNotContainKey("n_live_tup");
+    assertThat(items.labels()).containsEntry("table", "items").containsEntry("schema", "public");
+    Delta host = byObject.get("host:instance");
+    assertThat(host.reset()).isFalse();
+    assertThat(host.delta("cpu_total_ticks")).isEqualTo(12_000.0);
+    assertThat(host.delta("cpu_idle_ticks")).isEqualTo(9_000.0); // 25 % busy
+    assertThat(byObject.get("wal:instance").delta("wal_position_bytes")).isEqualTo(6_000_000.0);
+  }
+
+  @Test
+  void shouldForgetObjectsNotSeenForADay() {
+    pipe(section("tables", T0, START, List.of(table("dropped", 10, 1000), table("kept", 1, 1))));
+    pipe(section("tables", T0.plus(Duration.ofHours(25)), START, List.of(table("kept", 2, 2))));
+    deltas.readValuesToList();
+    driver.advanceWallClockTime(Duration.ofMinutes(11)); // the purge runs
+    // a table of the same name created again: a first sight, not a delta against day-old counters
+    pipe(section("tables", T0.plus(Duration.ofHours(26)), START, List.of(table("dropped", 1, 5), table("kept", 3, 3))));
+    assertThat(deltas.readValuesToList()).extracting(Delta::object).containsExactly("orders|public|kept");
+  }
+
   void pipe(Snapshot s) {
     snapshots.pipeInput(INSTANCE, Topics.SNAPSHOT_SERDE.write(s), s.capturedAt());
   }
@@ -125,12 +183,18 @@ class HeadroomTopologyTest {
   }
 
   @Test
-  void shouldTreatAPostmasterRestartAsAReset() {
+  void shouldKeepCountingAcrossACleanRestartAndResetAfterACrash() {
     pipe(snapshot(T0, START, List.of(statement(7, 10, 50.0, 0.0))));
+    // a clean restart: PostgreSQL kept the statistics, so the interval counts what happened in it
     pipe(snapshot(T0.plusSeconds(10), T0.plusSeconds(5), List.of(statement(7, 12, 50.0, 0.0))));
-    Delta d = deltas.readValue();
-    assertThat(d.reset()).isTrue();
-    assertThat(d.delta("calls")).isEqualTo(12.0);
+    Delta clean = deltas.readValue();
+    assertThat(clean.reset()).isFalse();
+    assertThat(clean.delta("calls")).isEqualTo(2.0);
+    // a crash: the statistics restarted from zero, which shows as the counter going down
+    pipe(snapshot(T0.plusSeconds(20), T0.plusSeconds(15), List.of(statement(7, 3, 50.0, 0.0))));
+    Delta crash = deltas.readValue();
+    assertThat(crash.reset()).isTrue();
+    assertThat(crash.delta("calls")).isEqualTo(3.0);
   }
 
   @Test

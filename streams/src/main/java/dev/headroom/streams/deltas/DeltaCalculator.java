@@ -10,8 +10,12 @@ import java.util.Optional;
 
 /**
  * Interval deltas of one object from two consecutive cumulative readings. Pure: the processor
- * owns the state. A reset (the postmaster restarted, the statistics were reset, or any counter
- * went down) never yields a negative delta: the new reading is what accrued since the reset.
+ * owns the state. A reset (the statistics were reset, or any counter went down) never yields a
+ * negative delta: the new reading is what accrued since the reset. A postmaster restart alone is
+ * not a reset: PostgreSQL keeps its cumulative statistics across a clean shutdown (and the host's
+ * and PgBouncer's counters do not restart with it), so taking the whole reading as the interval's
+ * delta would fabricate a spike; after a crash the counters do restart, and that shows as a
+ * counter going down.
  */
 public final class DeltaCalculator {
   /** An interval longer than this many collection intervals is flagged as a gap. */
@@ -33,8 +37,7 @@ public final class DeltaCalculator {
       // less than a millisecond newer, which no interval could be computed from.
       return new Result(Verdict.STALE, Optional.empty());
     }
-    boolean reset = !Objects.equals(previous.postmasterStart(), current.postmasterStart())
-        || !Objects.equals(previous.statsReset(), current.statsReset())
+    boolean reset = !Objects.equals(previous.statsReset(), current.statsReset())
         || !Objects.equals(previous.resetMarker(), current.resetMarker());
     if (!reset) {
       for (Map.Entry<String, Double> e : current.counters().entrySet()) {

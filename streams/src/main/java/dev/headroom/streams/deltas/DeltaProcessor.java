@@ -2,6 +2,7 @@ package dev.headroom.streams.deltas;
 
 import dev.headroom.schemas.Delta;
 import dev.headroom.schemas.Snapshot;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -11,15 +12,34 @@ import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
 import org.apache.kafka.streams.processor.api.FixedKeyRecord;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * Turns snapshot sections into interval deltas per (instance, section, object). The store
  * holds the last reading of each object; the input is keyed by instance, so one instance's
- * objects live in one task.
+ * objects live in one task. Objects not seen for {@code forgetAfter} of event time (a dropped
+ * table, a statement evicted from pg_stat_statements) are forgotten by a punctuation, so the
+ * store does not grow with every object that ever existed.
  */
 public final class DeltaProcessor implements FixedKeyProcessor<String, Snapshot, DeltaBatch> {
   public static final String STORE = "delta-counters";
+  public static final Duration DEFAULT_FORGET_AFTER = Duration.ofDays(1);
+  static final Duration PURGE_EVERY = Duration.ofMinutes(10);
+
+  private final Duration forgetAfter;
+  private long latestCapture = Long.MIN_VALUE;
+  private Sensor forgotten;
+
+  public DeltaProcessor() {
+    this(DEFAULT_FORGET_AFTER);
+  }
+
+  public DeltaProcessor(Duration forgetAfter) {
+    this.forgetAfter = forgetAfter;
+  }
 
   private FixedKeyProcessorContext<String, DeltaBatch> context;
   private KeyValueStore<String, CounterState> store;
@@ -35,11 +55,35 @@ public final class DeltaProcessor implements FixedKeyProcessor<String, Snapshot,
         Sensor.RecordingLevel.INFO, "thread-id", thread, "task-id", context.taskId().toString());
     this.first = context.metrics().addRateTotalSensor("headroom", "deltas", "first-readings",
         Sensor.RecordingLevel.INFO, "thread-id", thread, "task-id", context.taskId().toString());
+    this.forgotten = context.metrics().addRateTotalSensor("headroom", "deltas", "forgotten-objects",
+        Sensor.RecordingLevel.INFO, "thread-id", thread, "task-id", context.taskId().toString());
+    // wall-clock scheduled, event-time judged: a replay of old history forgets as living through it would
+    context.schedule(PURGE_EVERY, PunctuationType.WALL_CLOCK_TIME, now -> forgetVanished());
+  }
+
+  /** Deletes the readings of objects whose last capture is older than the newest capture minus forgetAfter. */
+  void forgetVanished() {
+    if (latestCapture == Long.MIN_VALUE) {
+      return;
+    }
+    Instant horizon = Instant.ofEpochMilli(latestCapture).minus(forgetAfter);
+    List<String> old = new ArrayList<>();
+    try (KeyValueIterator<String, CounterState> all = store.all()) {
+      while (all.hasNext()) {
+        KeyValue<String, CounterState> entry = all.next();
+        if (entry.value.capturedAt().isBefore(horizon)) {
+          old.add(entry.key);
+        }
+      }
+    }
+    old.forEach(store::delete);
+    forgotten.record(old.size());
   }
 
   @Override
   public void process(FixedKeyRecord<String, Snapshot> record) {
     Snapshot snapshot = record.value();
+    latestCapture = Math.max(latestCapture, snapshot.capturedAt().toEpochMilli());
     Sections.Section section = Sections.BY_NAME.get(snapshot.section());
     if (section == null) {
       return;
@@ -69,6 +113,9 @@ public final class DeltaProcessor implements FixedKeyProcessor<String, Snapshot,
   }
 
   static String identity(Sections.Section section, Map<String, Object> row) {
+    if (section.identity().isEmpty()) {
+      return "instance"; // a section with one row per instance
+    }
     StringBuilder sb = new StringBuilder();
     for (String field : section.identity()) {
       if (sb.length() > 0) {
