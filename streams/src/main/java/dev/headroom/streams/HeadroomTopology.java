@@ -46,6 +46,8 @@ public final class HeadroomTopology {
   public static final String LATENCY_STORE = "latency-sketches";
   /** How far stream time may jump past a window's close before the window is lost. */
   static final Duration RETENTION_MARGIN = Duration.ofMinutes(10);
+  static final Duration ONE_HOUR = Duration.ofHours(1);
+  static final Duration ONE_DAY = Duration.ofDays(1);
 
   private HeadroomTopology() {}
 
@@ -88,8 +90,8 @@ public final class HeadroomTopology {
           return KeyValue.pair(o.key(), o);
         }, Named.as("exact"));
 
-    // One sketch per (instance|scope, minute), emitted once when the window closes.
-    fromDeltas.merge(exact, Named.as("observations"))
+    // One sketch per (instance|scope, minute), emitted once when the window closes; hours and days from them.
+    KStream<String, LatencyWindow> minutes = fromDeltas.merge(exact, Named.as("observations"))
         .groupByKey(Grouped.with("observations", Serdes.String(), new JsonStateSerde<>(Observation.class)))
         .windowedBy(TimeWindows.ofSizeAndGrace(settings.latencyWindow(), settings.latencyGrace()))
         .emitStrategy(EmitStrategy.onWindowClose())
@@ -108,11 +110,40 @@ public final class HeadroomTopology {
                 .withRetention(settings.latencyWindow().plus(settings.latencyGrace()).plus(RETENTION_MARGIN)))
         .toStream(Named.as("latency-closed"))
         .map((windowed, agg) -> KeyValue.pair(windowed.key(), toWindow(windowed, agg, settings.latencyWindow())),
-            Named.as("latency-window"))
+            Named.as("latency-window"));
+    KStream<String, LatencyWindow> hours = rollUp(minutes, "hour", ONE_HOUR,
+        settings.latencyWindow().plus(settings.latencyGrace()));
+    KStream<String, LatencyWindow> days = rollUp(hours, "day", ONE_DAY,
+        ONE_HOUR.plus(settings.latencyWindow()).plus(settings.latencyGrace()));
+    minutes.merge(hours, Named.as("latency-with-hours")).merge(days, Named.as("latency-all-windows"))
         .processValues(() -> new TimestampFromValue<LatencyWindow>(w -> w.windowEnd().toEpochMilli()),
             Named.as("latency-timestamp"))
         .to(Topics.LATENCY_WINDOWS.name(),
             Produced.with(Topics.LATENCY_WINDOWS.keySerde(), Topics.LATENCY_WINDOWS.valueSerde()).withName("latency-out"));
+  }
+
+  /**
+   * Coarser windows made by merging the closed finer ones' sketches (never by averaging
+   * percentiles), emitted once when they close. A finer window counts at its start, so the last
+   * minute of an hour belongs to that hour; the grace covers the finer window's own delay.
+   */
+  static KStream<String, LatencyWindow> rollUp(KStream<String, LatencyWindow> finer, String name, Duration size,
+      Duration grace) {
+    return finer
+        .processValues(() -> new TimestampFromValue<LatencyWindow>(w -> w.windowStart().toEpochMilli()),
+            Named.as("latency-" + name + "-timestamp"))
+        .groupByKey(Grouped.with("latency-" + name + "s", Serdes.String(), Topics.LATENCY_WINDOW_SERDE))
+        .windowedBy(TimeWindows.ofSizeAndGrace(size, grace))
+        .emitStrategy(EmitStrategy.onWindowClose())
+        .aggregate(SketchAggregate::new, (key, window, agg) -> agg.merge(window), Named.as("latency-" + name + "-sketch"),
+            Materialized.<String, SketchAggregate, org.apache.kafka.streams.state.WindowStore<org.apache.kafka.common.utils.Bytes, byte[]>>as("latency-" + name + "-sketches")
+                .withKeySerde(Serdes.String())
+                .withValueSerde(new SketchAggregate.AggregateSerde())
+                .withCachingDisabled()
+                .withRetention(size.plus(grace).plus(RETENTION_MARGIN)))
+        .toStream(Named.as("latency-" + name + "-closed"))
+        .map((windowed, agg) -> KeyValue.pair(windowed.key(), toWindow(windowed, agg, size)),
+            Named.as("latency-" + name + "-window"));
   }
 
   private static <T> KStream<String, T> validOrDeadLetter(KStream<String, Parsed<T>> parsed, String name) {
@@ -131,7 +162,8 @@ public final class HeadroomTopology {
     int bar = key.indexOf('|');
     var sketch = agg.sketch();
     double[] q = sketch.isEmpty() ? new double[3] : sketch.getValuesAtQuantiles(new double[] {0.5, 0.95, 0.99});
-    return new LatencyWindow(LatencyWindow.SCHEMA, key.substring(0, bar), key.substring(bar + 1), size.toString(),
+    String label = size.equals(ONE_DAY) ? "P1D" : size.toString(); // the contract's names: PT1M, PT1H, P1D
+    return new LatencyWindow(LatencyWindow.SCHEMA, key.substring(0, bar), key.substring(bar + 1), label,
         Instant.ofEpochMilli(windowed.window().start()), Instant.ofEpochMilli(windowed.window().end()),
         Math.round(sketch.getCount()), q[0], q[1], q[2], agg.maxMs(), agg.method(), LatencySketches.toBase64(sketch));
   }

@@ -245,8 +245,8 @@ class HeadroomTopologyTest {
     windows.readRecordsToList().forEach(r -> byKey.merge(r.key(), r, (a, b) -> {
       throw new AssertionError("window emitted twice for " + r.key());
     }));
-    assertThat(byKey.keySet()).containsExactlyInAnyOrder(INSTANCE + "|instance", INSTANCE + "|query:7",
-        INSTANCE + "|query:8");
+    assertThat(byKey.keySet()).containsExactlyInAnyOrder(INSTANCE + "|instance", INSTANCE + "|db:orders",
+        INSTANCE + "|query:7", INSTANCE + "|query:8");
 
     TestRecord<String, LatencyWindow> slowRecord = byKey.get(INSTANCE + "|query:7");
     LatencyWindow slow = slowRecord.value();
@@ -341,6 +341,47 @@ class HeadroomTopologyTest {
   static double exactQuantile(double[] sorted, double q) {
     // the lower quantile by rank, as DDSketch defines it
     return sorted[(int) Math.floor(q * (sorted.length - 1))];
+  }
+
+  @Test
+  void shouldRollMinutesUpIntoHoursAndDaysByMergingSketches() {
+    // 2 hours of exact samples, a heavy tail in the second half hour of the first hour
+    java.util.List<Double> firstHour = new java.util.ArrayList<>();
+    for (int s = 0; s < 2 * 3600; s += 20) {
+      double v = s < 1800 ? 10 + (s % 7) : (s % 200 == 0 ? 900.0 : 40 + (s % 11));
+      samples.pipeInput(INSTANCE, sample(T0.plusSeconds(s), v), T0.plusSeconds(s));
+      if (s < 3600) {
+        firstHour.add(v);
+      }
+    }
+    // then a sample every 10 minutes, so minutes, hours and the day close in turn
+    int later = 0;
+    for (Instant at = T0.plus(Duration.ofHours(2)); at.isBefore(T0.plus(Duration.ofHours(40))); at = at.plusSeconds(600)) {
+      samples.pipeInput(INSTANCE, sample(at, 1.0), at);
+      later += at.isBefore(Instant.parse("2026-11-23T00:00:00Z")) ? 1 : 0;
+    }
+    Map<String, List<LatencyWindow>> bySize = new java.util.HashMap<>();
+    windows.readValuesToList().forEach(w -> bySize.computeIfAbsent(w.window(), k -> new java.util.ArrayList<>()).add(w));
+    assertThat(bySize).containsKeys("PT1M", "PT1H", "P1D");
+    assertThat(bySize.get("PT1M").stream().filter(w -> w.windowStart().isBefore(T0.plus(Duration.ofHours(2)))))
+        .hasSize(120);
+    assertThat(bySize.get("PT1H")).extracting(LatencyWindow::windowStart)
+        .startsWith(T0, T0.plus(Duration.ofHours(1)), T0.plus(Duration.ofHours(2))).doesNotHaveDuplicates();
+    LatencyWindow hour = bySize.get("PT1H").get(0);
+    assertThat(hour.windowEnd()).isEqualTo(T0.plus(Duration.ofHours(1)));
+    assertThat(hour.count()).isEqualTo(firstHour.size());
+    // merging sketches equals the sketch of the union: the hour's p95 is the p95 of all its samples
+    com.datadoghq.sketch.ddsketch.DDSketch union = dev.headroom.schemas.LatencySketches.create();
+    firstHour.forEach(union::accept);
+    assertThat(hour.p95Ms()).isEqualTo(union.getValueAtQuantile(0.95));
+    assertThat(hour.p99Ms()).isEqualTo(union.getValueAtQuantile(0.99));
+    assertThat(hour.maxMs()).isEqualTo(900.0);
+    assertThat(hour.method()).isEqualTo("exact");
+    LatencyWindow day = bySize.get("P1D").get(0);
+    assertThat(day.windowStart()).isEqualTo(Instant.parse("2026-11-22T00:00:00Z"));
+    assertThat(day.count()).isEqualTo(2 * 3600 / 20 + later);
+    assertThat(bySize.get("P1D")).hasSize(1); // the next day is still open
+    assertThat(dev.headroom.schemas.SchemaValidator.violations(Topics.LATENCY_WINDOW_SERDE.write(day))).isEmpty();
   }
 
   @Test

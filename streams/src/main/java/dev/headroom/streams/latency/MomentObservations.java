@@ -10,9 +10,10 @@ import org.apache.kafka.streams.KeyValue;
 
 /**
  * Latency observations from pg_stat_statements deltas: per statement per interval, the calls,
- * the mean and the variance recovered from Σx and Σx². Every statement feeds the instance
- * scope; only the top {@code topStatements} by execution time of a batch get a query scope of
- * their own, so cardinality stays bounded whatever the instance holds.
+ * the mean and the variance recovered from Σx and Σx². Every statement feeds the instance scope
+ * and its database's scope ({@code db:<name>}); only the top {@code topStatements} by execution
+ * time of a batch get a query scope of their own, so cardinality stays bounded whatever the
+ * instance holds.
  */
 public final class MomentObservations {
   private final int topStatements;
@@ -35,7 +36,8 @@ public final class MomentObservations {
         .filter(d -> !d.gap() && d.delta("calls") > 0)
         .sorted(Comparator.comparingDouble((Delta d) -> d.delta("total_exec_time_ms")).reversed())
         .toList();
-    List<KeyValue<String, Observation>> out = new ArrayList<>(active.size() + Math.min(active.size(), topStatements));
+    List<KeyValue<String, Observation>> out =
+        new ArrayList<>(2 * active.size() + Math.min(active.size(), topStatements));
     for (int i = 0; i < active.size(); i++) {
       Delta d = active.get(i);
       double n = d.delta("calls");
@@ -45,6 +47,12 @@ public final class MomentObservations {
       Observation instance = new Observation(d.instanceId(), "instance", Observation.Method.MOMENT, n, mean, variance,
           mean, timestamp(d));
       out.add(KeyValue.pair(instance.key(), instance));
+      String datname = d.labels().get("datname");
+      if (datname != null && !datname.isEmpty()) {
+        Observation db = new Observation(d.instanceId(), "db:" + datname, Observation.Method.MOMENT, n, mean, variance,
+            mean, timestamp(d));
+        out.add(KeyValue.pair(db.key(), db));
+      }
       String queryid = d.labels().get("queryid");
       if (i < topStatements && queryid != null) {
         Observation query = new Observation(d.instanceId(), "query:" + queryid, Observation.Method.MOMENT, n, mean,

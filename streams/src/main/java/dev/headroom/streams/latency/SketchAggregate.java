@@ -34,6 +34,27 @@ public final class SketchAggregate {
     return this;
   }
 
+  /** Folds a closed window in: its sketch is merged (never its percentiles averaged). */
+  public SketchAggregate merge(dev.headroom.schemas.LatencyWindow window) {
+    DDSketch other = LatencySketches.fromBase64(window.sketch());
+    if (!other.isEmpty()) {
+      sketch.mergeWith(other);
+    }
+    maxMs = Math.max(maxMs, window.maxMs());
+    boolean known = false;
+    for (Observation.Method m : Observation.Method.values()) {
+      if (m.wire().equals(window.method())) {
+        methods.add(m);
+        known = true;
+      }
+    }
+    if (!known) { // mixed
+      methods.add(Observation.Method.EXACT);
+      methods.add(Observation.Method.MOMENT);
+    }
+    return this;
+  }
+
   private double addExact(Observation o) {
     sketch.accept(o.meanMs(), o.count());
     return o.meanMs();
