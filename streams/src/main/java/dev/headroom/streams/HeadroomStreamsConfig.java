@@ -1,8 +1,10 @@
 package dev.headroom.streams;
 
+import dev.headroom.streams.alerts.AlertRule;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.common.config.AbstractConfig;
@@ -27,6 +29,8 @@ public final class HeadroomStreamsConfig extends AbstractConfig {
   public static final String LATENCY_TOP_STATEMENTS = "latency.top.statements";
   public static final String LATENCY_DEDUPE_RETENTION_MS = "latency.dedupe.retention.ms";
   public static final String DELTAS_FORGET_AFTER_MS = "deltas.forget.after.ms";
+  public static final String ALERTS_RULES = "alerts.rules";
+  public static final String ALERTS_CLEAR_MS = "alerts.clear.ms";
   public static final String TOPICS_PARTITIONS = "topics.partitions";
   public static final String TOPICS_REPLICATION_FACTOR = "topics.replication.factor";
   /** Settings under this prefix go to Kafka Streams and its clients as they are (TLS, SASL, tuning). */
@@ -52,6 +56,14 @@ public final class HeadroomStreamsConfig extends AbstractConfig {
           "How long exact-sample ids are remembered (wall-clock time), so a copy the collector sends again (Debezium"
               + " after a restart, a re-read log, the spool after a crash) counts once. Costs one small store"
               + " entry per sample kept this long.")
+      .define(ALERTS_RULES, Type.LIST, AlertRule.DEFAULTS, new Rules(), Importance.MEDIUM,
+          "SLO rules over the 1-minute latency windows, each name:metric:op:threshold:sustained:severity[:scopes]"
+              + " (metric p50_ms, p95_ms, p99_ms, max_ms or count; op > or <; sustained like 90s, 10m, 1h;"
+              + " severity warning, critical or emergency; scopes a regular expression, default instance)."
+              + " Transitions go to headroom.alerts.v1.")
+      .define(ALERTS_CLEAR_MS, Type.LONG, TopologySettings.DEFAULT_ALERT_CLEAR.toMillis(), Range.between(0, 86_400_000),
+          Importance.LOW, "How long a firing alert's condition must stay clear before it resolves; a shorter dip"
+              + " keeps it firing without a message, which damps flapping.")
       .define(DELTAS_FORGET_AFTER_MS, Type.LONG, 86_400_000L, Range.between(600_000, 90 * 86_400_000L),
           Importance.LOW, "Objects (tables, statements, ...) not seen for this long in event time are forgotten by the"
               + " delta store; one seen again afterwards starts over with no delta. Longer than the longest section"
@@ -80,7 +92,8 @@ public final class HeadroomStreamsConfig extends AbstractConfig {
   public TopologySettings topologySettings() {
     return new TopologySettings(TopologySettings.ONE_MINUTE, Duration.ofMillis(getLong(LATENCY_GRACE_MS)),
         getInt(LATENCY_TOP_STATEMENTS), Duration.ofMillis(getLong(LATENCY_DEDUPE_RETENTION_MS)),
-        Duration.ofMillis(getLong(DELTAS_FORGET_AFTER_MS)));
+        Duration.ofMillis(getLong(DELTAS_FORGET_AFTER_MS)),
+        getList(ALERTS_RULES).stream().map(AlertRule::parse).toList(), Duration.ofMillis(getLong(ALERTS_CLEAR_MS)));
   }
 
   public Map<String, Object> kafkaClientConfig() {
@@ -105,5 +118,27 @@ public final class HeadroomStreamsConfig extends AbstractConfig {
     short rf = getShort(TOPICS_REPLICATION_FACTOR);
     props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) rf);
     return props;
+  }
+
+  /** Every rule parses, and names are unique. */
+  static final class Rules implements ConfigDef.Validator {
+    @Override
+    public void ensureValid(String name, Object value) {
+      java.util.Set<String> names = new java.util.HashSet<>();
+      for (Object spec : (List<?>) value) {
+        try {
+          if (!names.add(AlertRule.parse(spec.toString()).name())) {
+            throw new ConfigException(name, value, "rule names must be unique: " + spec);
+          }
+        } catch (IllegalArgumentException e) {
+          throw new ConfigException(name, spec, e.getMessage());
+        }
+      }
+    }
+
+    @Override
+    public String toString() {
+      return "name:metric:op:threshold:sustained:severity[:scopes],...";
+    }
   }
 }

@@ -12,6 +12,8 @@ import dev.headroom.streams.internals.JsonStateSerde;
 import dev.headroom.streams.internals.ParseProcessor;
 import dev.headroom.streams.internals.Parsed;
 import dev.headroom.streams.latency.MomentObservations;
+import dev.headroom.streams.alerts.AlertProcessor;
+import dev.headroom.streams.alerts.AlertState;
 import dev.headroom.streams.latency.Observation;
 import dev.headroom.streams.latency.SampleDedupe;
 import dev.headroom.streams.latency.SketchAggregate;
@@ -115,6 +117,11 @@ public final class HeadroomTopology {
         settings.latencyWindow().plus(settings.latencyGrace()));
     KStream<String, LatencyWindow> days = rollUp(hours, "day", ONE_DAY,
         ONE_HOUR.plus(settings.latencyWindow()).plus(settings.latencyGrace()));
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(AlertProcessor.STORE),
+        Serdes.String(), new JsonStateSerde<>(AlertState.class)));
+    minutes.process(() -> new AlertProcessor(settings.alertRules(), settings.alertClear()), Named.as("alerts"),
+            AlertProcessor.STORE)
+        .to(Topics.ALERTS.name(), Produced.with(Topics.ALERTS.keySerde(), Topics.ALERTS.valueSerde()).withName("alerts-out"));
     minutes.merge(hours, Named.as("latency-with-hours")).merge(days, Named.as("latency-all-windows"))
         .processValues(() -> new TimestampFromValue<LatencyWindow>(w -> w.windowEnd().toEpochMilli()),
             Named.as("latency-timestamp"))

@@ -1,16 +1,24 @@
 package dev.headroom.streams;
 
+import dev.headroom.streams.alerts.AlertRule;
 import java.time.Duration;
+import java.util.List;
 
 /** What shapes the topology, apart from how it connects. */
 public record TopologySettings(Duration latencyWindow, Duration latencyGrace, int topStatements,
-    Duration sampleDedupeRetention, Duration deltasForgetAfter) {
+    Duration sampleDedupeRetention, Duration deltasForgetAfter, List<AlertRule> alertRules, Duration alertClear) {
   public static final Duration ONE_MINUTE = Duration.ofMinutes(1);
   public static final Duration DEFAULT_DEDUPE_RETENTION = Duration.ofHours(1);
 
   public TopologySettings(Duration latencyWindow, Duration latencyGrace, int topStatements) {
     this(latencyWindow, latencyGrace, topStatements, DEFAULT_DEDUPE_RETENTION,
-        dev.headroom.streams.deltas.DeltaProcessor.DEFAULT_FORGET_AFTER);
+        dev.headroom.streams.deltas.DeltaProcessor.DEFAULT_FORGET_AFTER, defaultRules(), DEFAULT_ALERT_CLEAR);
+  }
+
+  public static final Duration DEFAULT_ALERT_CLEAR = Duration.ofMinutes(2);
+
+  public static List<AlertRule> defaultRules() {
+    return java.util.Arrays.stream(AlertRule.DEFAULTS.split(",")).map(AlertRule::parse).toList();
   }
 
   public TopologySettings {
@@ -23,6 +31,7 @@ public record TopologySettings(Duration latencyWindow, Duration latencyGrace, in
     if (deltasForgetAfter.compareTo(Duration.ofMinutes(10)) < 0) {
       throw new IllegalArgumentException("deltas forget-after must be at least 10 minutes");
     }
+    alertRules = List.copyOf(alertRules);
     if (topStatements < 0) {
       throw new IllegalArgumentException("top statements must not be negative");
     }
