@@ -11,6 +11,7 @@ public final class Topics {
   public static final JsonSerde<LatencyWindow> LATENCY_WINDOW_SERDE = new JsonSerde<>(LatencyWindow.class, LatencyWindow.SCHEMA);
   public static final JsonSerde<Event> EVENT_SERDE = new JsonSerde<>(Event.class, Event.SCHEMA);
   public static final JsonSerde<Alert> ALERT_SERDE = new JsonSerde<>(Alert.class, Alert.SCHEMA);
+  public static final JsonSerde<Finding> FINDING_SERDE = new JsonSerde<>(Finding.class, Finding.SCHEMA);
   public static final JsonSerde<DeadLetter> DEAD_LETTER_SERDE = new JsonSerde<>(DeadLetter.class, DeadLetter.SCHEMA);
 
   private static final Serde<String> KEY = Serdes.String();
@@ -28,6 +29,8 @@ public final class Topics {
       new Topic<>("headroom.latency-windows.v1", KEY, LATENCY_WINDOW_SERDE);
   /** Output: SLO alert transitions, key = instance id. */
   public static final Topic<String, Alert> ALERTS = new Topic<>("headroom.alerts.v1", KEY, ALERT_SERDE);
+  /** Output: catalog health findings, key = instance id. */
+  public static final Topic<String, Finding> FINDINGS = new Topic<>("headroom.findings.v1", KEY, FINDING_SERDE);
   /** Messages that could not be read, with the reason. */
   public static final Topic<String, DeadLetter> DEADLETTER = new Topic<>("headroom.deadletter.v1", KEY, DEAD_LETTER_SERDE);
 

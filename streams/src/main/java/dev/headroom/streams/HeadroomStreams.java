@@ -23,7 +23,8 @@ public final class HeadroomStreams implements AutoCloseable {
     this.config = config;
     // Inputs too: Kafka Streams will not start on a missing source topic, and collectors may come later.
     TopicAdmin.ensure(config.kafkaClientConfig(),
-        List.of(Topics.SNAPSHOTS, Topics.LATENCY, Topics.DELTAS, Topics.LATENCY_WINDOWS, Topics.ALERTS, Topics.DEADLETTER),
+        List.of(Topics.SNAPSHOTS, Topics.LATENCY, Topics.DELTAS, Topics.LATENCY_WINDOWS, Topics.ALERTS, Topics.FINDINGS,
+            Topics.DEADLETTER),
         config.getInt(HeadroomStreamsConfig.TOPICS_PARTITIONS),
         config.getShort(HeadroomStreamsConfig.TOPICS_REPLICATION_FACTOR));
     this.streams = new KafkaStreams(HeadroomTopology.build(config.topologySettings()), config.streamsProperties());

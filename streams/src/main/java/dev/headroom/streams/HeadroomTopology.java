@@ -13,6 +13,8 @@ import dev.headroom.streams.internals.ParseProcessor;
 import dev.headroom.streams.internals.Parsed;
 import dev.headroom.streams.latency.MomentObservations;
 import dev.headroom.streams.alerts.AlertProcessor;
+import dev.headroom.streams.findings.Checks;
+import dev.headroom.streams.findings.FindingsProcessor;
 import dev.headroom.streams.alerts.AlertState;
 import dev.headroom.streams.latency.Observation;
 import dev.headroom.streams.latency.SampleDedupe;
@@ -72,6 +74,20 @@ public final class HeadroomTopology {
         .processValues(() -> new DeltaProcessor(settings.deltasForgetAfter()), Named.as("deltas"), DeltaProcessor.STORE);
     batches.flatMapValues(DeltaBatch::deltas, Named.as("deltas-flatten"))
         .to(Topics.DELTAS.name(), Produced.with(Topics.DELTAS.keySerde(), Topics.DELTAS.valueSerde()).withName("deltas-out"));
+
+    // Findings: each section's and each database delta batch's verdicts, sent when they change.
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(FindingsProcessor.STORE),
+        Serdes.String(), Serdes.String()));
+    KStream<String, FindingsProcessor.Verdicts> fromSnapshots = validSnapshots.mapValues(
+        s -> new FindingsProcessor.Verdicts(s.instanceId(), s.capturedAt(), Checks.of(s)), Named.as("findings-checks"));
+    KStream<String, FindingsProcessor.Verdicts> fromDeltaBatches = batches.mapValues(
+        b -> new FindingsProcessor.Verdicts(b.instanceId(), b.deltas().isEmpty() ? java.time.Instant.EPOCH
+            : b.deltas().get(0).capturedAt(), Checks.of(b.section(), b.deltas())), Named.as("findings-delta-checks"));
+    fromSnapshots.merge(fromDeltaBatches, Named.as("findings-verdicts"))
+        .filter((k, v) -> !v.verdicts().isEmpty(), Named.as("findings-nonempty"))
+        .processValues(FindingsProcessor::new, Named.as("findings"), FindingsProcessor.STORE)
+        .to(Topics.FINDINGS.name(), Produced.with(Topics.FINDINGS.keySerde(), Topics.FINDINGS.valueSerde())
+            .withName("findings-out"));
 
     // Latency observations: moment estimates from statement deltas, exact samples as they come.
     MomentObservations moments = new MomentObservations(settings.topStatements());
