@@ -75,6 +75,9 @@ public final class Collector implements Runnable, AutoCloseable {
   private final Tags tags;
   private final AtomicLong publishedBytes = new AtomicLong();
   private final DatabaseConnections databases;
+  private final HostReader hostReader = HostReader.system();
+  private final boolean hostReadable = Files.isReadable(Path.of("/proc/stat"));
+  private final boolean targetLocal;
   private boolean sizesPending;
   private final Outbox outbox;
   private final boolean ownsOutbox;
@@ -156,6 +159,7 @@ public final class Collector implements Runnable, AutoCloseable {
       this.ownsOutbox = false;
     }
     this.publisher = new SnapshotPublisher(config.getInt(CollectorConfig.MESSAGE_MAX_BYTES));
+    this.targetLocal = isLocal(config.getString(CollectorConfig.TARGET_URL));
     this.databases = new DatabaseConnections(this::openDatabase, config.getInt(CollectorConfig.DATABASES_KEPT),
         config.getInt(CollectorConfig.DATABASES_CONCURRENCY));
   }
@@ -277,16 +281,15 @@ public final class Collector implements Runnable, AutoCloseable {
   /** The host section when the agent runs beside the server (or is told where the data directory is). */
   private Map<String, Object> host() {
     String mode = config.getString(CollectorConfig.HOST_METRICS);
-    if ("off".equals(mode) || !Files.isReadable(Path.of("/proc/stat"))) {
+    if ("off".equals(mode) || !hostReadable) {
       return null;
     }
     Path dir = dataDirectory;
-    boolean local = isLocal(config.getString(CollectorConfig.TARGET_URL));
-    if ("auto".equals(mode) && (!local || dir == null || !Files.isDirectory(dir))) {
+    if ("auto".equals(mode) && (!targetLocal || dir == null || !Files.isDirectory(dir))) {
       return null;
     }
     try {
-      return HostReader.system().read(dir != null && Files.isDirectory(dir) ? dir : null);
+      return hostReader.read(dir != null && Files.isDirectory(dir) ? dir : null);
     } catch (IOException | RuntimeException e) {
       if (!warnedHost) {
         warnedHost = true;

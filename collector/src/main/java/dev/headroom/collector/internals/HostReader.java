@@ -26,7 +26,8 @@ public final class HostReader {
 
   public Map<String, Object> read(Path dataDirectory) throws IOException {
     Map<String, Object> row = new LinkedHashMap<>();
-    for (String line : Files.readAllLines(proc.resolve("stat"))) {
+    List<String> stat = Files.readAllLines(proc.resolve("stat"));
+    for (String line : stat) {
       if (line.startsWith("cpu ")) {
         String[] f = line.trim().split("\\s+");
         long total = 0;
@@ -40,7 +41,7 @@ public final class HostReader {
         break;
       }
     }
-    row.put("cpu_count", cpuCount());
+    row.put("cpu_count", cpuCount(stat));
     Map<String, Long> mem = meminfo();
     row.put("mem_total_bytes", mem.get("MemTotal"));
     row.put("mem_available_bytes", mem.get("MemAvailable"));
@@ -63,9 +64,9 @@ public final class HostReader {
     return row;
   }
 
-  private long cpuCount() throws IOException {
+  private static long cpuCount(List<String> stat) {
     long n = 0;
-    for (String line : Files.readAllLines(proc.resolve("stat"))) {
+    for (String line : stat) {
       if (line.startsWith("cpu") && line.length() > 3 && Character.isDigit(line.charAt(3))) {
         n++;
       }

@@ -23,13 +23,12 @@ class PgBouncerConsoleTest {
 
   @Test
   void shouldComputeMd5PasswordsAsPostgresDoes() {
-    // md5(md5("secret" + "alice") + salt), as libpq computes it
-    assertThat(PgBouncerConsole.md5Password("alice", "secret", new byte[] {1, 2, 3, 4}))
-        .isEqualTo("md5" + md5("" + md5("secretalice"), new byte[] {1, 2, 3, 4}));
-  }
-
-  private static String md5(String s) {
-    return md5(s, new byte[0]);
+    // the stored form of user postgres with password postgres is the well-known md53175bce1d3201d16594cebf9d7eb3f9d;
+    // the client answers md5(that hex + the server's salt)
+    byte[] salt = {1, 2, 3, 4};
+    assertThat(PgBouncerConsole.md5Password("postgres", "postgres", salt))
+        .isEqualTo("md5" + md5("3175bce1d3201d16594cebf9d7eb3f9d", salt))
+        .isNotEqualTo(PgBouncerConsole.md5Password("postgres", "postgres", new byte[] {1, 2, 3, 5}));
   }
 
   private static String md5(String s, byte[] salt) {
