@@ -1,6 +1,7 @@
 package dev.headroom.streams;
 
 import dev.headroom.streams.alerts.AlertRule;
+import dev.headroom.streams.findings.FindingThresholds;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -27,6 +28,8 @@ public final class HeadroomStreamsConfig extends AbstractConfig {
   public static final String COMMIT_INTERVAL_MS = "commit.interval.ms";
   public static final String LATENCY_GRACE_MS = "latency.grace.ms";
   public static final String LATENCY_TOP_STATEMENTS = "latency.top.statements";
+  public static final String LATENCY_MAX_SCOPES = "latency.max.scopes";
+  public static final String NUM_STANDBY_REPLICAS = "num.standby.replicas";
   public static final String LATENCY_DEDUPE_RETENTION_MS = "latency.dedupe.retention.ms";
   public static final String DELTAS_FORGET_AFTER_MS = "deltas.forget.after.ms";
   public static final String ALERTS_RULES = "alerts.rules";
@@ -36,7 +39,7 @@ public final class HeadroomStreamsConfig extends AbstractConfig {
   /** Settings under this prefix go to Kafka Streams and its clients as they are (TLS, SASL, tuning). */
   public static final String KAFKA_PREFIX = "kafka.";
 
-  public static final ConfigDef CONFIG_DEF = new ConfigDef()
+  public static final ConfigDef CONFIG_DEF = FindingThresholds.define(new ConfigDef()
       .define(BOOTSTRAP_SERVERS, Type.STRING, "127.0.0.1:9092", new ConfigDef.NonEmptyString(), Importance.HIGH,
           "Kafka bootstrap servers.")
       .define(APPLICATION_ID, Type.STRING, "headroom-streams", new ConfigDef.NonEmptyString(), Importance.HIGH,
@@ -47,6 +50,9 @@ public final class HeadroomStreamsConfig extends AbstractConfig {
       .define(STATE_DIR, Type.STRING, Path.of(System.getProperty("java.io.tmpdir"), "headroom-streams").toString(),
           Importance.MEDIUM, "Folder of the local state stores.")
       .define(NUM_STREAM_THREADS, Type.INT, 1, Range.between(1, 64), Importance.MEDIUM, "Stream threads of this instance.")
+      .define(NUM_STANDBY_REPLICAS, Type.INT, 0, Range.between(0, 10), Importance.MEDIUM,
+          "Warm copies of each task's state kept on other instances of the app, so a failover resumes without"
+              + " replaying the changelogs; useful from two instances up.")
       .define(COMMIT_INTERVAL_MS, Type.LONG, null, Importance.LOW,
           "How often progress is committed; empty takes Kafka's default for the guarantee (100 ms exactly once).")
       .define(LATENCY_GRACE_MS, Type.LONG, 30_000L, Range.between(0, 86_400_000), Importance.MEDIUM,
@@ -57,10 +63,14 @@ public final class HeadroomStreamsConfig extends AbstractConfig {
               + " after a restart, a re-read log, the spool after a crash) counts once. Costs one small store"
               + " entry per sample kept this long.")
       .define(ALERTS_RULES, Type.LIST, AlertRule.DEFAULTS, new Rules(), Importance.MEDIUM,
-          "SLO rules over the 1-minute latency windows, each name:metric:op:threshold:sustained:severity[:scopes]"
-              + " (metric p50_ms, p95_ms, p99_ms, max_ms or count; op > or <; sustained like 90s, 10m, 1h;"
-              + " severity warning, critical or emergency; scopes a regular expression, default instance)."
-              + " Transitions go to headroom.alerts.v1.")
+          "SLO rules, each name:metric:op:threshold:sustained:severity[:scopes]. Metrics: p50_ms, p95_ms, p99_ms,"
+              + " max_ms and count of each scope's 1-minute latency windows; pool_efficiency of each PgBouncer pool"
+              + " (scope pool:<database>/<user>; cl_active / (cl_active + cl_waiting), 0 to 1); cache_hit_ratio of"
+              + " each database over a delta interval (scope db:<datname>, 0 to 1, intervals with fewer than"
+              + " findings.cache.min.blocks block reads are not judged); replication_lag_s (scope replica:<name> on a"
+              + " primary, instance on a standby). op > or <; sustained like 0s, 90s, 10m, 1h; severity warning,"
+              + " critical or emergency; scopes a regular expression, by default instance for latency metrics and"
+              + " every scope for the others. Transitions go to headroom.alerts.v1.")
       .define(ALERTS_CLEAR_MS, Type.LONG, TopologySettings.DEFAULT_ALERT_CLEAR.toMillis(), Range.between(0, 86_400_000),
           Importance.LOW, "How long a firing alert's condition must stay clear before it resolves; a shorter dip"
               + " keeps it firing without a message, which damps flapping.")
@@ -72,13 +82,18 @@ public final class HeadroomStreamsConfig extends AbstractConfig {
           "Per snapshot message and interval, the statements with the most execution time that get a "
               + "query:<queryid> latency scope of their own; the rest count towards the instance scope only. A statements "
               + "section split into parts allows this many per part.")
+      .define(LATENCY_MAX_SCOPES, Type.INT, TopologySettings.DEFAULT_MAX_SCOPES, Range.between(1, 100_000),
+          Importance.LOW, "Latency scopes of exact samples (app:..., db:..., from probes, logs and CDC) each instance"
+              + " may have; samples of further scopes count towards <kind>:other (e.g. app:other), and a scope unseen"
+              + " for a day gives its place up. Bounds the windows per instance whatever the collectors send.")
       .define(TOPICS_PARTITIONS, Type.INT, 6, Range.atLeast(1), Importance.LOW,
           "Partitions of the output topics created when missing.")
       .define(TOPICS_REPLICATION_FACTOR, Type.SHORT, (short) -1, Importance.LOW,
-          "Replication factor of the topics created when missing; -1 takes the broker's default.");
+          "Replication factor of the topics created when missing; -1 takes the broker's default."));
 
   public HeadroomStreamsConfig(Map<?, ?> props) {
     super(CONFIG_DEF, props, false);
+    FindingThresholds.from(this); // a critical line below its warning names the setting
     short rf = getShort(TOPICS_REPLICATION_FACTOR);
     if (rf == 0 || rf < -1) {
       throw new ConfigException(TOPICS_REPLICATION_FACTOR, rf, "must be -1 (broker default) or at least 1");
@@ -93,7 +108,8 @@ public final class HeadroomStreamsConfig extends AbstractConfig {
     return new TopologySettings(TopologySettings.ONE_MINUTE, Duration.ofMillis(getLong(LATENCY_GRACE_MS)),
         getInt(LATENCY_TOP_STATEMENTS), Duration.ofMillis(getLong(LATENCY_DEDUPE_RETENTION_MS)),
         Duration.ofMillis(getLong(DELTAS_FORGET_AFTER_MS)),
-        getList(ALERTS_RULES).stream().map(AlertRule::parse).toList(), Duration.ofMillis(getLong(ALERTS_CLEAR_MS)));
+        getList(ALERTS_RULES).stream().map(AlertRule::parse).toList(), Duration.ofMillis(getLong(ALERTS_CLEAR_MS)),
+        FindingThresholds.from(this), getInt(LATENCY_MAX_SCOPES));
   }
 
   public Map<String, Object> kafkaClientConfig() {
@@ -112,6 +128,7 @@ public final class HeadroomStreamsConfig extends AbstractConfig {
     props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, getString(PROCESSING_GUARANTEE));
     props.put(StreamsConfig.STATE_DIR_CONFIG, getString(STATE_DIR));
     props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, getInt(NUM_STREAM_THREADS));
+    props.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, getInt(NUM_STANDBY_REPLICAS));
     if (getLong(COMMIT_INTERVAL_MS) != null) {
       props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, getLong(COMMIT_INTERVAL_MS));
     }

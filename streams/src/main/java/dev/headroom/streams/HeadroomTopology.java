@@ -13,8 +13,11 @@ import dev.headroom.streams.internals.ParseProcessor;
 import dev.headroom.streams.internals.Parsed;
 import dev.headroom.streams.latency.MomentObservations;
 import dev.headroom.streams.alerts.AlertProcessor;
+import dev.headroom.streams.alerts.Gauges;
 import dev.headroom.streams.findings.Checks;
+import dev.headroom.streams.findings.FindingsChecker;
 import dev.headroom.streams.findings.FindingsProcessor;
+import dev.headroom.streams.latency.ScopeLimiter;
 import dev.headroom.streams.alerts.AlertState;
 import dev.headroom.streams.latency.Observation;
 import dev.headroom.streams.latency.SampleDedupe;
@@ -44,7 +47,8 @@ import org.apache.kafka.streams.state.Stores;
 
 /**
  * Headroom's streams topology, a pure function of its settings:
- * snapshots → deltas → latency observations ← exact samples → 1-minute sketches → closed windows.
+ * snapshots → deltas → latency observations ← exact samples → 1-minute sketches → closed windows
+ * (and hours and days), with findings from snapshots and deltas and SLO alerts on windows and gauges.
  */
 public final class HeadroomTopology {
   public static final String LATENCY_STORE = "latency-sketches";
@@ -75,19 +79,39 @@ public final class HeadroomTopology {
     batches.flatMapValues(DeltaBatch::deltas, Named.as("deltas-flatten"))
         .to(Topics.DELTAS.name(), Produced.with(Topics.DELTAS.keySerde(), Topics.DELTAS.valueSerde()).withName("deltas-out"));
 
-    // Findings: each section's and each database delta batch's verdicts, sent when they change.
+    // Findings: each section's and each delta batch's verdicts, sent when they change.
     builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(FindingsProcessor.STORE),
         Serdes.String(), Serdes.String()));
-    KStream<String, FindingsProcessor.Verdicts> fromSnapshots = validSnapshots.mapValues(
-        s -> new FindingsProcessor.Verdicts(s.instanceId(), s.capturedAt(), Checks.of(s)), Named.as("findings-checks"));
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(FindingsChecker.SETTINGS_STORE),
+        Serdes.String(), new JsonStateSerde<>(FindingsChecker.Settings.class)));
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(FindingsChecker.INDEX_STORE),
+        Serdes.String(), new JsonStateSerde<>(FindingsChecker.IndexWatch.class)));
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(FindingsChecker.TOP_STORE),
+        Serdes.String(), new JsonStateSerde<>(FindingsChecker.TopState.class)));
+    Checks checks = new Checks(settings.findings());
+    KStream<String, FindingsProcessor.Verdicts> fromSnapshots = validSnapshots.processValues(
+        () -> new FindingsChecker(settings.findings(), settings.deltasForgetAfter()), Named.as("findings-checks"),
+        FindingsChecker.SETTINGS_STORE, FindingsChecker.INDEX_STORE, FindingsChecker.TOP_STORE);
     KStream<String, FindingsProcessor.Verdicts> fromDeltaBatches = batches.mapValues(
-        b -> new FindingsProcessor.Verdicts(b.instanceId(), b.deltas().isEmpty() ? java.time.Instant.EPOCH
-            : b.deltas().get(0).capturedAt(), Checks.of(b.section(), b.deltas())), Named.as("findings-delta-checks"));
+        b -> new FindingsProcessor.Verdicts(b.instanceId(), b.deltas().isEmpty() ? Instant.EPOCH
+            : b.deltas().get(0).capturedAt(), checks.of(b.section(), b.deltas())), Named.as("findings-delta-checks"));
     fromSnapshots.merge(fromDeltaBatches, Named.as("findings-verdicts"))
         .filter((k, v) -> !v.verdicts().isEmpty(), Named.as("findings-nonempty"))
         .processValues(FindingsProcessor::new, Named.as("findings"), FindingsProcessor.STORE)
         .to(Topics.FINDINGS.name(), Produced.with(Topics.FINDINGS.keySerde(), Topics.FINDINGS.valueSerde())
             .withName("findings-out"));
+
+    // Alerts on catalog gauges (pool efficiency, replication lag, cache hit ratio), in the snapshots' tasks.
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(AlertProcessor.CATALOG_STORE),
+        Serdes.String(), new JsonStateSerde<>(AlertState.class)));
+    long minBlocks = settings.findings().cacheMinBlocks();
+    validSnapshots.flatMapValues(Gauges::of, Named.as("gauges-snapshots"))
+        .merge(batches.flatMapValues(b -> Gauges.of(b.section(), b.deltas(), minBlocks), Named.as("gauges-deltas")),
+            Named.as("gauges"))
+        .process(() -> new AlertProcessor(settings.alertRules(), settings.alertClear(), AlertProcessor.CATALOG_STORE),
+            Named.as("alerts-catalog"), AlertProcessor.CATALOG_STORE)
+        .to(Topics.ALERTS.name(), Produced.with(Topics.ALERTS.keySerde(), Topics.ALERTS.valueSerde())
+            .withName("alerts-catalog-out"));
 
     // Latency observations: moment estimates from statement deltas, exact samples as they come.
     MomentObservations moments = new MomentObservations(settings.topStatements());
@@ -99,9 +123,12 @@ public final class HeadroomTopology {
         .processValues(() -> new ParseProcessor<>(Topics.LATENCY_SAMPLE_SERDE), Named.as("latency-parse"));
     builder.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(SampleDedupe.STORE,
         settings.sampleDedupeRetention(), Duration.ofMillis(1), false), Serdes.String(), Serdes.Long()));
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ScopeLimiter.STORE),
+        Serdes.String(), new JsonStateSerde<>(ScopeLimiter.Scopes.class)));
     KStream<String, Observation> exact = validOrDeadLetter(samples, "latency")
         .processValues(() -> new SampleDedupe(settings.sampleDedupeRetention()), Named.as("latency-dedupe"),
             SampleDedupe.STORE)
+        .processValues(() -> new ScopeLimiter(settings.maxScopes()), Named.as("latency-scopes"), ScopeLimiter.STORE)
         .map((k, s) -> {
           Observation o = Observation.exact(s.instanceId(), s.scope(), s.valueMs(), s.weight(),
               s.observedAt().toEpochMilli());
@@ -135,8 +162,9 @@ public final class HeadroomTopology {
         ONE_HOUR.plus(settings.latencyWindow()).plus(settings.latencyGrace()));
     builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(AlertProcessor.STORE),
         Serdes.String(), new JsonStateSerde<>(AlertState.class)));
-    minutes.process(() -> new AlertProcessor(settings.alertRules(), settings.alertClear()), Named.as("alerts"),
-            AlertProcessor.STORE)
+    minutes.flatMapValues(Gauges::of, Named.as("gauges-latency"))
+        .process(() -> new AlertProcessor(settings.alertRules(), settings.alertClear(), AlertProcessor.STORE),
+            Named.as("alerts"), AlertProcessor.STORE)
         .to(Topics.ALERTS.name(), Produced.with(Topics.ALERTS.keySerde(), Topics.ALERTS.valueSerde()).withName("alerts-out"));
     minutes.merge(hours, Named.as("latency-with-hours")).merge(days, Named.as("latency-all-windows"))
         .processValues(() -> new TimestampFromValue<LatencyWindow>(w -> w.windowEnd().toEpochMilli()),

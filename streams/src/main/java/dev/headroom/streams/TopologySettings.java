@@ -1,24 +1,29 @@
 package dev.headroom.streams;
 
 import dev.headroom.streams.alerts.AlertRule;
+import dev.headroom.streams.deltas.DeltaProcessor;
+import dev.headroom.streams.findings.FindingThresholds;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 
 /** What shapes the topology, apart from how it connects. */
 public record TopologySettings(Duration latencyWindow, Duration latencyGrace, int topStatements,
-    Duration sampleDedupeRetention, Duration deltasForgetAfter, List<AlertRule> alertRules, Duration alertClear) {
+    Duration sampleDedupeRetention, Duration deltasForgetAfter, List<AlertRule> alertRules, Duration alertClear,
+    FindingThresholds findings, int maxScopes) {
   public static final Duration ONE_MINUTE = Duration.ofMinutes(1);
   public static final Duration DEFAULT_DEDUPE_RETENTION = Duration.ofHours(1);
+  public static final Duration DEFAULT_ALERT_CLEAR = Duration.ofMinutes(2);
+  public static final int DEFAULT_MAX_SCOPES = 100;
 
+  /** The defaults but for the window, its grace and the statements with a scope of their own. */
   public TopologySettings(Duration latencyWindow, Duration latencyGrace, int topStatements) {
-    this(latencyWindow, latencyGrace, topStatements, DEFAULT_DEDUPE_RETENTION,
-        dev.headroom.streams.deltas.DeltaProcessor.DEFAULT_FORGET_AFTER, defaultRules(), DEFAULT_ALERT_CLEAR);
+    this(latencyWindow, latencyGrace, topStatements, DEFAULT_DEDUPE_RETENTION, DeltaProcessor.DEFAULT_FORGET_AFTER,
+        defaultRules(), DEFAULT_ALERT_CLEAR, FindingThresholds.DEFAULTS, DEFAULT_MAX_SCOPES);
   }
 
-  public static final Duration DEFAULT_ALERT_CLEAR = Duration.ofMinutes(2);
-
   public static List<AlertRule> defaultRules() {
-    return java.util.Arrays.stream(AlertRule.DEFAULTS.split(",")).map(AlertRule::parse).toList();
+    return Arrays.stream(AlertRule.DEFAULTS.split(",")).map(AlertRule::parse).toList();
   }
 
   public TopologySettings {
@@ -35,5 +40,23 @@ public record TopologySettings(Duration latencyWindow, Duration latencyGrace, in
     if (topStatements < 0) {
       throw new IllegalArgumentException("top statements must not be negative");
     }
+    if (maxScopes < 1) {
+      throw new IllegalArgumentException("max scopes must be at least 1");
+    }
+  }
+
+  public TopologySettings withAlerts(List<AlertRule> rules, Duration clear) {
+    return new TopologySettings(latencyWindow, latencyGrace, topStatements, sampleDedupeRetention, deltasForgetAfter,
+        rules, clear, findings, maxScopes);
+  }
+
+  public TopologySettings withFindings(FindingThresholds thresholds) {
+    return new TopologySettings(latencyWindow, latencyGrace, topStatements, sampleDedupeRetention, deltasForgetAfter,
+        alertRules, alertClear, thresholds, maxScopes);
+  }
+
+  public TopologySettings withMaxScopes(int max) {
+    return new TopologySettings(latencyWindow, latencyGrace, topStatements, sampleDedupeRetention, deltasForgetAfter,
+        alertRules, alertClear, findings, max);
   }
 }

@@ -19,12 +19,10 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Random;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
@@ -47,13 +45,8 @@ class HeadroomTopologyTest {
 
   @BeforeEach
   void setUp() {
-    Properties props = new Properties();
-    props.put(StreamsConfig.APPLICATION_ID_CONFIG, "topology-test");
-    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-    // Check for closed windows on every record: the driver's wall clock does not move by itself.
-    props.put(StreamsConfig.InternalConfig.EMIT_INTERVAL_MS_KSTREAMS_WINDOWED_AGGREGATION, 0L);
-    TopologySettings settings = new TopologySettings(Duration.ofMinutes(1), Duration.ofSeconds(10), 50);
-    driver = new TopologyTestDriver(HeadroomTopology.build(settings), props);
+    driver = TestDrivers.driver("topology-test", new TopologySettings(Duration.ofMinutes(1), Duration.ofSeconds(10),
+        50));
     snapshots = driver.createInputTopic(Topics.SNAPSHOTS.name(), new StringSerializer(), new ByteArraySerializer());
     samples = driver.createInputTopic(Topics.LATENCY.name(), new StringSerializer(), new ByteArraySerializer());
     deltas = driver.createOutputTopic(Topics.DELTAS.name(), new StringDeserializer(), Topics.DELTA_SERDE.deserializer());
@@ -90,9 +83,7 @@ class HeadroomTopologyTest {
   }
 
   static Snapshot section(String section, Instant at, Instant postmasterStart, List<Map<String, Object>> rows) {
-    return new Snapshot(Snapshot.SCHEMA, "s-" + at.toEpochMilli(), new Snapshot.InstanceInfo(INSTANCE, "prod-eu",
-        "primary", "7301", 170005, Map.of()), new Snapshot.AgentInfo("a", "0.1.0"), at, 60_000, postmasterStart, null,
-        section, 0, 1, rows, false);
+    return TestDrivers.snapshot(INSTANCE, section, at, postmasterStart, 0, 1, rows);
   }
 
   static Map<String, Object> table(String name, long seqScan, long inserted) {

@@ -1,7 +1,7 @@
 package dev.headroom.streams.alerts;
 
 import dev.headroom.schemas.Alert;
-import dev.headroom.schemas.LatencyWindow;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -10,99 +10,109 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * The SLO state machine per (rule, instance, scope) over closed 1-minute windows. It emits only
- * transitions: pending when a window breaches, firing once the breach has lasted the rule's
- * sustained duration, resolved once a firing (or pending) condition has been clear for the
- * clear duration. A firing alert that dips below its threshold for less than the clear duration
- * stays firing and says nothing, which damps flapping; one that has never fired resolves at once.
+ * The SLO state machine per (rule, instance, scope) over measurements in event-time order. It
+ * emits only transitions: pending when a measurement breaches, firing once the breach has lasted
+ * the rule's sustained duration (at once when one measurement already covers it), resolved once
+ * a firing (or pending) condition has been clear for the clear duration. A firing alert that
+ * dips below its threshold for less than the clear duration stays firing and says nothing,
+ * which damps flapping; one that has never fired resolves at once. An interval with no
+ * measurement changes nothing, and neither does one older than the last taken (state that is ok
+ * is not kept, so an old breach replayed then can still open a pending that the next reading ends).
  */
-public final class AlertProcessor implements Processor<String, LatencyWindow, String, Alert> {
+public final class AlertProcessor implements Processor<String, Measurement, String, Alert> {
+  /** The store of the rules over latency windows; catalog gauges live in another task, with their own. */
   public static final String STORE = "alert-states";
+  public static final String CATALOG_STORE = "alert-catalog-states";
 
   private final List<AlertRule> rules;
   private final long clearMs;
+  private final String storeName;
   private ProcessorContext<String, Alert> context;
   private KeyValueStore<String, AlertState> states;
 
-  public AlertProcessor(List<AlertRule> rules, java.time.Duration clear) {
+  public AlertProcessor(List<AlertRule> rules, Duration clear, String storeName) {
     this.rules = rules;
     this.clearMs = clear.toMillis();
+    this.storeName = storeName;
   }
 
   @Override
   public void init(ProcessorContext<String, Alert> context) {
     this.context = context;
-    this.states = context.getStateStore(STORE);
+    this.states = context.getStateStore(storeName);
   }
 
   @Override
-  public void process(Record<String, LatencyWindow> record) {
-    LatencyWindow w = record.value();
-    if (!"PT1M".equals(w.window())) {
-      return;
-    }
-    long start = w.windowStart().toEpochMilli();
-    long end = w.windowEnd().toEpochMilli();
+  public void process(Record<String, Measurement> record) {
+    Measurement m = record.value();
     for (AlertRule rule : rules) {
-      if (!rule.watches(w.scope())) {
-        continue;
+      if (rule.watches(m)) {
+        step(rule, m);
       }
-      String key = rule.name() + "|" + w.instanceId() + "|" + w.scope();
-      AlertState state = states.get(key);
-      if (state == null) {
-        state = AlertState.ok();
-      }
-      double value = rule.value(w);
-      boolean breached = w.count() > 0 && rule.breached(value);
-      AlertState next = state;
-      String emit = null;
-      long since = 0;
-      switch (state.state()) {
-        case AlertState.OK -> {
-          if (breached) {
-            next = new AlertState(Alert.PENDING, start, 0);
-            emit = Alert.PENDING;
-            since = start;
-          }
-        }
-        case Alert.PENDING -> {
-          if (!breached) {
-            next = AlertState.ok(); // never fired: it ends at once
-            emit = Alert.RESOLVED;
-            since = start;
-          } else if (end - state.since() >= rule.sustained().toMillis()) {
-            next = new AlertState(Alert.FIRING, state.since(), 0);
-            emit = Alert.FIRING;
-            since = state.since();
-          }
-        }
-        default -> { // firing
-          if (breached) {
-            next = new AlertState(Alert.FIRING, state.since(), 0);
-          } else {
-            long clearSince = state.clearSince() == 0 ? start : state.clearSince();
-            if (end - clearSince >= clearMs) {
-              next = AlertState.ok();
-              emit = Alert.RESOLVED;
-              since = clearSince;
-            } else {
-              next = new AlertState(Alert.FIRING, state.since(), clearSince);
-            }
-          }
+    }
+  }
+
+  private void step(AlertRule rule, Measurement m) {
+    String key = rule.name() + "|" + m.instanceId() + "|" + m.scope();
+    AlertState state = states.get(key);
+    if (state == null) {
+      state = AlertState.ok();
+    } else if (m.endMs() <= state.lastMs()) {
+      return; // a copy or an older reading, e.g. a snapshot replayed from a collector's spool
+    }
+    boolean breached = rule.breached(m.value());
+    long sustained = rule.sustained().toMillis();
+    // pending that stays pending still records how far it has seen
+    AlertState next = state.state().equals(Alert.PENDING) ? new AlertState(Alert.PENDING, state.since(), 0, m.endMs())
+        : state;
+    String emit = null;
+    long since = 0;
+    switch (state.state()) {
+      case AlertState.OK -> {
+        if (breached) {
+          boolean already = m.endMs() - m.startMs() >= sustained;
+          next = new AlertState(already ? Alert.FIRING : Alert.PENDING, m.startMs(), 0, m.endMs());
+          emit = next.state();
+          since = m.startMs();
         }
       }
-      if (!next.equals(state)) {
-        if (next.state().equals(AlertState.OK)) {
-          states.delete(key);
+      case Alert.PENDING -> {
+        if (!breached) {
+          next = AlertState.ok(); // never fired: it ends at once
+          emit = Alert.RESOLVED;
+          since = m.startMs();
+        } else if (m.endMs() - state.since() >= sustained) {
+          next = new AlertState(Alert.FIRING, state.since(), 0, m.endMs());
+          emit = Alert.FIRING;
+          since = state.since();
+        }
+      }
+      default -> { // firing
+        if (breached) {
+          next = new AlertState(Alert.FIRING, state.since(), 0, m.endMs());
         } else {
-          states.put(key, next);
+          long clearSince = state.clearSince() == 0 ? m.startMs() : state.clearSince();
+          if (m.endMs() - clearSince >= clearMs) {
+            next = AlertState.ok();
+            emit = Alert.RESOLVED;
+            since = clearSince;
+          } else {
+            next = new AlertState(Alert.FIRING, state.since(), clearSince, m.endMs());
+          }
         }
       }
-      if (emit != null) {
-        Alert alert = new Alert(Alert.SCHEMA, w.instanceId(), rule.name(), w.scope(), rule.metric(), rule.severity(),
-            emit, Instant.ofEpochMilli(since), w.windowEnd(), value, rule.threshold(), rule.sustained().toMillis());
-        context.forward(new Record<>(w.instanceId(), alert, end));
+    }
+    if (!next.equals(state)) {
+      if (next.state().equals(AlertState.OK)) {
+        states.delete(key);
+      } else {
+        states.put(key, next);
       }
+    }
+    if (emit != null) {
+      Alert alert = new Alert(Alert.SCHEMA, m.instanceId(), rule.name(), m.scope(), rule.metric(), rule.severity(),
+          emit, Instant.ofEpochMilli(since), Instant.ofEpochMilli(m.endMs()), m.value(), rule.threshold(), sustained);
+      context.forward(new Record<>(m.instanceId(), alert, m.endMs()));
     }
   }
 }

@@ -1,26 +1,38 @@
 package dev.headroom.streams.alerts;
 
-import dev.headroom.schemas.LatencyWindow;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;
 
 /**
- * One SLO rule over the 1-minute latency windows: the metric of a window, a comparator and a
- * threshold, how long the condition must hold before it fires, its severity, and which scopes it
- * watches. Written in configuration as {@code name:metric:op:threshold:sustained:severity[:scopes]},
- * e.g. {@code p95-warning:p95_ms:>:80:10m:warning:instance}.
+ * One SLO rule: a metric (of the 1-minute latency windows, or a catalog gauge such as PgBouncer
+ * pool efficiency), a comparator and a threshold, how long the condition must hold before it
+ * fires, its severity, and which scopes it watches. Written in configuration as
+ * {@code name:metric:op:threshold:sustained:severity[:scopes]}, e.g.
+ * {@code p95-warning:p95_ms:>:80:10m:warning:instance}. Without scopes, a latency rule watches
+ * the instance scope and a catalog rule every scope its metric has.
  */
 public record AlertRule(String name, String metric, boolean above, double threshold, Duration sustained,
     String severity, Pattern scopes) {
 
-  public static final List<String> METRICS = List.of("p50_ms", "p95_ms", "p99_ms", "max_ms", "count");
+  public static final List<String> METRICS = java.util.stream.Stream.concat(Gauges.LATENCY_METRICS.stream(),
+      Gauges.CATALOG_METRICS.stream()).toList();
   public static final List<String> SEVERITIES = List.of("warning", "critical", "emergency");
 
-  /** The operations runbook's latency rules: p95 above 80 ms for 10 min, 95 ms for 5 min, 110 ms for 2 min. */
+  /**
+   * The operations runbook's rules: p95 above 80 ms for 10 min, 95 ms for 5 min, 110 ms for 2 min;
+   * PgBouncer pool efficiency below 70 % for 5 min, 60 % for 2 min, 50 % at once; buffer cache
+   * hit ratio below 99 %; replication lag.
+   */
   public static final String DEFAULTS = "p95-warning:p95_ms:>:80:10m:warning:instance,"
-      + "p95-critical:p95_ms:>:95:5m:critical:instance,p95-emergency:p95_ms:>:110:2m:emergency:instance";
+      + "p95-critical:p95_ms:>:95:5m:critical:instance,p95-emergency:p95_ms:>:110:2m:emergency:instance,"
+      + "pool-efficiency-warning:pool_efficiency:<:0.7:5m:warning,"
+      + "pool-efficiency-critical:pool_efficiency:<:0.6:2m:critical,"
+      + "pool-efficiency-emergency:pool_efficiency:<:0.5:0s:emergency,"
+      + "cache-hit-warning:cache_hit_ratio:<:0.99:10m:warning,"
+      + "replication-lag-warning:replication_lag_s:>:30:5m:warning,"
+      + "replication-lag-critical:replication_lag_s:>:300:2m:critical";
 
   public AlertRule {
     if (name == null || name.isBlank() || name.contains(":")) {
@@ -54,7 +66,7 @@ public record AlertRule(String name, String metric, boolean above, double thresh
       throw new IllegalArgumentException("'" + spec + "': the threshold must be a number");
     }
     return new AlertRule(f[0], f[1], above, threshold, duration(f[4], spec), f[5].toLowerCase(Locale.ROOT),
-        Pattern.compile(f.length > 6 ? f[6] : "instance"));
+        Pattern.compile(f.length > 6 ? f[6] : Gauges.LATENCY_METRICS.contains(f[1]) ? "instance" : ".*"));
   }
 
   /** {@code 90s}, {@code 10m}, {@code 1h}, or milliseconds. */
@@ -75,18 +87,8 @@ public record AlertRule(String name, String metric, boolean above, double thresh
     }
   }
 
-  public boolean watches(String scope) {
-    return scopes.matcher(scope).matches();
-  }
-
-  public double value(LatencyWindow w) {
-    return switch (metric) {
-      case "p50_ms" -> w.p50Ms();
-      case "p95_ms" -> w.p95Ms();
-      case "p99_ms" -> w.p99Ms();
-      case "max_ms" -> w.maxMs();
-      default -> w.count();
-    };
+  public boolean watches(Measurement m) {
+    return metric.equals(m.metric()) && scopes.matcher(m.scope()).matches();
   }
 
   public boolean breached(double value) {

@@ -8,18 +8,16 @@ import dev.headroom.schemas.LatencySample;
 import dev.headroom.schemas.SchemaValidator;
 import dev.headroom.schemas.Topics;
 import dev.headroom.streams.HeadroomStreamsConfig;
-import dev.headroom.streams.HeadroomTopology;
+import dev.headroom.streams.TestDrivers;
 import dev.headroom.streams.TopologySettings;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
@@ -38,14 +36,9 @@ class AlertsTopologyTest {
 
   @BeforeEach
   void setUp() {
-    Properties props = new Properties();
-    props.put(StreamsConfig.APPLICATION_ID_CONFIG, "alerts-test");
-    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-    props.put(StreamsConfig.InternalConfig.EMIT_INTERVAL_MS_KSTREAMS_WINDOWED_AGGREGATION, 0L);
-    TopologySettings settings = new TopologySettings(Duration.ofMinutes(1), Duration.ofSeconds(10), 50,
-        TopologySettings.DEFAULT_DEDUPE_RETENTION, Duration.ofDays(1),
-        List.of(AlertRule.parse("slow-checkout:p95_ms:>:100:3m:critical:app:.*")), Duration.ofMinutes(2));
-    driver = new TopologyTestDriver(HeadroomTopology.build(settings), props);
+    TopologySettings settings = new TopologySettings(Duration.ofMinutes(1), Duration.ofSeconds(10), 50)
+        .withAlerts(List.of(AlertRule.parse("slow-checkout:p95_ms:>:100:3m:critical:app:.*")), Duration.ofMinutes(2));
+    driver = TestDrivers.driver("alerts-test", settings);
     samples = driver.createInputTopic(Topics.LATENCY.name(), new StringSerializer(), new ByteArraySerializer());
     alerts = driver.createOutputTopic(Topics.ALERTS.name(), new StringDeserializer(), Topics.ALERT_SERDE.deserializer());
   }
@@ -116,6 +109,8 @@ class AlertsTopologyTest {
     assertThatThrownBy(() -> new HeadroomStreamsConfig(Map.of(HeadroomStreamsConfig.ALERTS_RULES,
         "a:p95_ms:>:1:1m:warning,a:p95_ms:>:2:1m:critical"))).hasMessageContaining("unique");
     assertThat(new HeadroomStreamsConfig(Map.of()).topologySettings().alertRules()).extracting(AlertRule::name)
-        .containsExactly("p95-warning", "p95-critical", "p95-emergency");
+        .containsExactly("p95-warning", "p95-critical", "p95-emergency", "pool-efficiency-warning",
+            "pool-efficiency-critical", "pool-efficiency-emergency", "cache-hit-warning", "replication-lag-warning",
+            "replication-lag-critical");
   }
 }
