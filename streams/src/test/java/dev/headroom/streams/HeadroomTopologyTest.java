@@ -174,6 +174,28 @@ class HeadroomTopologyTest {
   }
 
   @Test
+  void shouldSeeAStatementEvictedAndBackWithMoreCallsAsAReset() {
+    Map<String, Object> before = statement(7, 100, 50.0, 10.0);
+    before.put("min_exec_time_ms", 20.0);
+    before.put("max_exec_time_ms", 400.0);
+    Map<String, Object> back = statement(7, 150, 30.0, 5.0); // a new entry: 150 calls since it came back
+    back.put("min_exec_time_ms", 21.0);
+    back.put("max_exec_time_ms", 60.0);
+    Map<String, Object> grown = statement(7, 160, 30.0, 5.0);
+    grown.put("min_exec_time_ms", 21.0);
+    grown.put("max_exec_time_ms", 60.0);
+    pipe(snapshot(T0, START, List.of(before)));
+    pipe(snapshot(T0.plusSeconds(10), START, List.of(back)));
+    pipe(snapshot(T0.plusSeconds(20), START, List.of(grown)));
+    List<Delta> out = deltas.readValuesToList();
+    assertThat(out.get(0).reset()).as("every counter grew, but the max fell and the min rose").isTrue();
+    assertThat(out.get(0).delta("calls")).isEqualTo(150.0);
+    assertThat(out.get(0).deltas()).allSatisfy((name, value) -> assertThat(name).doesNotStartWith("~"));
+    assertThat(out.get(1).reset()).isFalse();
+    assertThat(out.get(1).delta("calls")).isEqualTo(10.0);
+  }
+
+  @Test
   void shouldKeepCountingAcrossACleanRestartAndResetAfterACrash() {
     pipe(snapshot(T0, START, List.of(statement(7, 10, 50.0, 0.0))));
     // a clean restart: PostgreSQL kept the statistics, so the interval counts what happened in it

@@ -15,7 +15,8 @@ import java.util.Optional;
  * not a reset: PostgreSQL keeps its cumulative statistics across a clean shutdown (and the host's
  * and PgBouncer's counters do not restart with it), so taking the whole reading as the interval's
  * delta would fabricate a spike; after a crash the counters do restart, and that shows as a
- * counter going down.
+ * counter going down. A pg_stat_statements entry evicted and created again shows as a counter
+ * going down, or before 17 (no {@code stats_since}) as its max falling or its min rising.
  */
 public final class DeltaCalculator {
   /** An interval longer than this many collection intervals is flagged as a gap. */
@@ -53,6 +54,9 @@ public final class DeltaCalculator {
     Map<String, Double> deltas = new LinkedHashMap<>();
     Map<String, Double> rates = new LinkedHashMap<>();
     for (Map.Entry<String, Double> e : current.counters().entrySet()) {
+      if (e.getKey().startsWith(Sections.WATCH_PREFIX)) {
+        continue;
+      }
       Double before = previous.counters().get(e.getKey());
       double delta;
       if (reset) {

@@ -153,6 +153,16 @@ public final class DeltaProcessor implements FixedKeyProcessor<String, Snapshot,
         // pg_stat_statements keeps the population variance: Σx² = n·(σ² + μ²).
         counters.put(Sections.EXEC_TIME_SQ_SUM, calls * (stddev * stddev + mean * mean));
       }
+      if (row.get("stats_since") == null) {
+        // Before 17 an entry has no creation time, but its max only grows and its min only falls
+        // while it lives: either moving back means it was evicted and came back (or was reset).
+        Double max = number(row.get("max_exec_time_ms"));
+        Double min = number(row.get("min_exec_time_ms"));
+        if (max != null && min != null) {
+          counters.put(Sections.WATCH_MAX_EXEC_TIME, max);
+          counters.put(Sections.WATCH_MIN_EXEC_TIME, -min);
+        }
+      }
     }
     String marker = null;
     for (String field : Sections.RESET_MARKERS) {

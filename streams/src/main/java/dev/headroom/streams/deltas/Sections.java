@@ -13,6 +13,14 @@ public final class Sections {
   /** Σx² of execution times, recovered from the cumulative mean and (population) stddev. */
   public static final String EXEC_TIME_SQ_SUM = "exec_time_sq_sum_ms2";
 
+  /**
+   * Watched, not differenced: values that only grow during an object's life, so one going down
+   * is a reset; they never appear in a delta. (The min is kept negated, so it grows too.)
+   */
+  public static final String WATCH_PREFIX = "~";
+  public static final String WATCH_MAX_EXEC_TIME = WATCH_PREFIX + "max_exec_time_ms";
+  public static final String WATCH_MIN_EXEC_TIME = WATCH_PREFIX + "neg_min_exec_time_ms";
+
   public record Section(String name, List<String> identity, List<String> counters) {}
 
   public static final Section STATEMENTS = new Section("statements",
