@@ -12,6 +12,10 @@ public final class Topics {
   public static final JsonSerde<Event> EVENT_SERDE = new JsonSerde<>(Event.class, Event.SCHEMA);
   public static final JsonSerde<Alert> ALERT_SERDE = new JsonSerde<>(Alert.class, Alert.SCHEMA);
   public static final JsonSerde<Finding> FINDING_SERDE = new JsonSerde<>(Finding.class, Finding.SCHEMA);
+  public static final JsonSerde<Usage> USAGE_SERDE = new JsonSerde<>(Usage.class, Usage.SCHEMA);
+  public static final JsonSerde<Trend> TREND_SERDE = new JsonSerde<>(Trend.class, Trend.SCHEMA);
+  public static final JsonSerde<Projection> PROJECTION_SERDE = new JsonSerde<>(Projection.class, Projection.SCHEMA);
+  public static final JsonSerde<DeployCheck> DEPLOY_CHECK_SERDE = new JsonSerde<>(DeployCheck.class, DeployCheck.SCHEMA);
   public static final JsonSerde<DeadLetter> DEAD_LETTER_SERDE = new JsonSerde<>(DeadLetter.class, DeadLetter.SCHEMA);
 
   private static final Serde<String> KEY = Serdes.String();
@@ -31,6 +35,16 @@ public final class Topics {
   public static final Topic<String, Alert> ALERTS = new Topic<>("headroom.alerts.v1", KEY, ALERT_SERDE);
   /** Output: catalog health findings, key = instance id. */
   public static final Topic<String, Finding> FINDINGS = new Topic<>("headroom.findings.v1", KEY, FINDING_SERDE);
+  /** Output: resource usage against capacity, key = instance id. */
+  public static final Topic<String, Usage> USAGE = new Topic<>("headroom.usage.v1", KEY, USAGE_SERDE);
+  /** Output: week-over-week comparisons, key = instance id. */
+  public static final Topic<String, Trend> TRENDS = new Topic<>("headroom.trends.v1", KEY, TREND_SERDE);
+  /** Output: capacity projections, key = {@code instance_id|resource|scenario}. */
+  public static final Topic<String, Projection> PROJECTIONS =
+      new Topic<>("headroom.projections.v1", KEY, PROJECTION_SERDE);
+  /** Output: before/after comparisons of deploys, key = instance id. */
+  public static final Topic<String, DeployCheck> DEPLOY_CHECKS =
+      new Topic<>("headroom.deploy-checks.v1", KEY, DEPLOY_CHECK_SERDE);
   /** Messages that could not be read, with the reason. */
   public static final Topic<String, DeadLetter> DEADLETTER = new Topic<>("headroom.deadletter.v1", KEY, DEAD_LETTER_SERDE);
 

@@ -117,4 +117,31 @@ class MessagesTest {
     assertThatThrownBy(() -> Topics.SNAPSHOT_SERDE.read(new byte[JsonSerde.MAX_MESSAGE_BYTES + 1]))
         .isInstanceOf(SerializationException.class).hasMessageContaining("exceeds the limit");
   }
+
+  @Test
+  void capacityMessagesRoundTripAndValidate() {
+    Usage usage = new Usage(Usage.SCHEMA, "i1", "storage", T, 5.2e11, 1.0e12, "bytes");
+    Usage table = new Usage(Usage.SCHEMA, "i1", "table:orders.public.events", T, 2.0e10, null, "bytes");
+    Trend trend = new Trend(Trend.SCHEMA, "i1", "p95_ms", "instance", "P1D", T, 42.0, T.minusSeconds(7 * 86_400),
+        35.0, 20.0);
+    Projection projection = new Projection(Projection.SCHEMA, "i1", "storage", "baseline", "bytes", 1.0e12, 0.8,
+        5.2e11, "exponential", new Projection.Params(4.1e11, null, 0.012, 0.97), 28, 28, 35.5,
+        T.plusSeconds(35 * 86_400 + 43_200), 30.1, 41.0, 90, -1.3e11, true, T);
+    Projection flat = new Projection(Projection.SCHEMA, "i1", "connections", "traffic-x3", "connections", 97, 0.8, 40,
+        "linear", new Projection.Params(40, 0.0, null, 0.01), 28, 9, null, null, null, null, 90, 53.0, false, T);
+    DeployCheck check = new DeployCheck(DeployCheck.SCHEMA, "i1", "flyway:42", T, 3_600_000, "p95_ms", "instance",
+        40.0, 55.0, 37.5, "regressed");
+    for (byte[] json : List.of(Topics.USAGE_SERDE.write(usage), Topics.USAGE_SERDE.write(table),
+        Topics.TREND_SERDE.write(trend), Topics.PROJECTION_SERDE.write(projection),
+        Topics.PROJECTION_SERDE.write(flat), Topics.DEPLOY_CHECK_SERDE.write(check))) {
+      assertThat(SchemaValidator.violations(json)).as(new String(json, StandardCharsets.UTF_8)).isEmpty();
+    }
+    assertThat(Topics.PROJECTION_SERDE.read(Topics.PROJECTION_SERDE.write(projection))).isEqualTo(projection);
+    assertThat(new String(Topics.PROJECTION_SERDE.write(flat), StandardCharsets.UTF_8))
+        .contains("\"time_to_saturation_days\":null", "\"saturation_at\":null");
+    assertThatThrownBy(() -> new Usage(Usage.SCHEMA, "i1", "storage", T, 1, 0.0, "bytes"))
+        .hasMessageContaining("capacity");
+    assertThat(SchemaValidator.violations(new String(Topics.USAGE_SERDE.write(usage), StandardCharsets.UTF_8)
+        .replace("\"storage\"", "\"disk\"").getBytes(StandardCharsets.UTF_8))).isNotEmpty();
+  }
 }

@@ -1,6 +1,7 @@
 package dev.headroom.streams;
 
 import dev.headroom.streams.alerts.AlertRule;
+import dev.headroom.streams.capacity.CapacitySettings;
 import dev.headroom.streams.findings.FindingThresholds;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -39,7 +40,7 @@ public final class HeadroomStreamsConfig extends AbstractConfig {
   /** Settings under this prefix go to Kafka Streams and its clients as they are (TLS, SASL, tuning). */
   public static final String KAFKA_PREFIX = "kafka.";
 
-  public static final ConfigDef CONFIG_DEF = FindingThresholds.define(new ConfigDef()
+  public static final ConfigDef CONFIG_DEF = CapacitySettings.define(FindingThresholds.define(new ConfigDef()
       .define(BOOTSTRAP_SERVERS, Type.STRING, "127.0.0.1:9092", new ConfigDef.NonEmptyString(), Importance.HIGH,
           "Kafka bootstrap servers.")
       .define(APPLICATION_ID, Type.STRING, "headroom-streams", new ConfigDef.NonEmptyString(), Importance.HIGH,
@@ -89,11 +90,12 @@ public final class HeadroomStreamsConfig extends AbstractConfig {
       .define(TOPICS_PARTITIONS, Type.INT, 6, Range.atLeast(1), Importance.LOW,
           "Partitions of the output topics created when missing.")
       .define(TOPICS_REPLICATION_FACTOR, Type.SHORT, (short) -1, Importance.LOW,
-          "Replication factor of the topics created when missing; -1 takes the broker's default."));
+          "Replication factor of the topics created when missing; -1 takes the broker's default.")));
 
   public HeadroomStreamsConfig(Map<?, ?> props) {
     super(CONFIG_DEF, props, false);
     FindingThresholds.from(this); // a critical line below its warning names the setting
+    CapacitySettings.from(this);
     short rf = getShort(TOPICS_REPLICATION_FACTOR);
     if (rf == 0 || rf < -1) {
       throw new ConfigException(TOPICS_REPLICATION_FACTOR, rf, "must be -1 (broker default) or at least 1");
@@ -109,7 +111,7 @@ public final class HeadroomStreamsConfig extends AbstractConfig {
         getInt(LATENCY_TOP_STATEMENTS), Duration.ofMillis(getLong(LATENCY_DEDUPE_RETENTION_MS)),
         Duration.ofMillis(getLong(DELTAS_FORGET_AFTER_MS)),
         getList(ALERTS_RULES).stream().map(AlertRule::parse).toList(), Duration.ofMillis(getLong(ALERTS_CLEAR_MS)),
-        FindingThresholds.from(this), getInt(LATENCY_MAX_SCOPES));
+        FindingThresholds.from(this), getInt(LATENCY_MAX_SCOPES), CapacitySettings.from(this));
   }
 
   public Map<String, Object> kafkaClientConfig() {

@@ -18,6 +18,12 @@ import dev.headroom.streams.findings.Checks;
 import dev.headroom.streams.findings.FindingsChecker;
 import dev.headroom.streams.findings.FindingsProcessor;
 import dev.headroom.streams.latency.ScopeLimiter;
+import dev.headroom.streams.capacity.CapacitySettings;
+import dev.headroom.streams.capacity.DailyPeak;
+import dev.headroom.streams.capacity.ProjectionProcessor;
+import dev.headroom.streams.capacity.UsageProcessor;
+import dev.headroom.streams.capacity.UsageReadings;
+import dev.headroom.schemas.Usage;
 import dev.headroom.streams.alerts.AlertState;
 import dev.headroom.streams.latency.Observation;
 import dev.headroom.streams.latency.SampleDedupe;
@@ -112,6 +118,32 @@ public final class HeadroomTopology {
             Named.as("alerts-catalog"), AlertProcessor.CATALOG_STORE)
         .to(Topics.ALERTS.name(), Produced.with(Topics.ALERTS.keySerde(), Topics.ALERTS.valueSerde())
             .withName("alerts-catalog-out"));
+
+    // Capacity: usage against capacity from snapshots and deltas; daily peaks projected when each day closes.
+    CapacitySettings capacity = settings.capacity();
+    UsageReadings readings = new UsageReadings(capacity.usageTables(), capacity.usageSequences(),
+        capacity.storageCapacityBytes());
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(UsageProcessor.HOSTS_STORE),
+        Serdes.String(), new JsonStateSerde<>(UsageReadings.HostState.class)));
+    KStream<String, Usage> usage = validSnapshots
+        .processValues(() -> new UsageProcessor(readings), Named.as("usage-snapshots"), UsageProcessor.HOSTS_STORE)
+        .flatMapValues(list -> list, Named.as("usage-snapshots-flatten"))
+        .merge(batches.flatMapValues(b -> readings.of(b.section(), b.deltas()), Named.as("usage-deltas")),
+            Named.as("usage"));
+    usage.to(Topics.USAGE.name(), Produced.with(Topics.USAGE.keySerde(), Topics.USAGE.valueSerde()).withName("usage-out"));
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ProjectionProcessor.DAYS_STORE),
+        Serdes.String(), new JsonStateSerde<>(DailyPeak.class)));
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ProjectionProcessor.PEAKS_STORE),
+        Serdes.String(), new JsonStateSerde<>(ProjectionProcessor.Peaks.class)));
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ProjectionProcessor.LATEST_STORE),
+        Serdes.String(), Topics.PROJECTION_SERDE));
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ProjectionProcessor.RUNWAYS_STORE),
+        Serdes.String(), new JsonStateSerde<>(ProjectionProcessor.Runways.class)));
+    usage.process(() -> new ProjectionProcessor(capacity.projector(), capacity.lookbackDays(), capacity.scenarios()),
+            Named.as("projections"), ProjectionProcessor.DAYS_STORE, ProjectionProcessor.PEAKS_STORE,
+            ProjectionProcessor.LATEST_STORE, ProjectionProcessor.RUNWAYS_STORE)
+        .to(Topics.PROJECTIONS.name(), Produced.with(Topics.PROJECTIONS.keySerde(), Topics.PROJECTIONS.valueSerde())
+            .withName("projections-out"));
 
     // Latency observations: moment estimates from statement deltas, exact samples as they come.
     MomentObservations moments = new MomentObservations(settings.topStatements());

@@ -1,6 +1,7 @@
 package dev.headroom.streams;
 
 import dev.headroom.streams.alerts.AlertRule;
+import dev.headroom.streams.capacity.CapacitySettings;
 import dev.headroom.streams.deltas.DeltaProcessor;
 import dev.headroom.streams.findings.FindingThresholds;
 import java.time.Duration;
@@ -10,7 +11,7 @@ import java.util.List;
 /** What shapes the topology, apart from how it connects. */
 public record TopologySettings(Duration latencyWindow, Duration latencyGrace, int topStatements,
     Duration sampleDedupeRetention, Duration deltasForgetAfter, List<AlertRule> alertRules, Duration alertClear,
-    FindingThresholds findings, int maxScopes) {
+    FindingThresholds findings, int maxScopes, CapacitySettings capacity) {
   public static final Duration ONE_MINUTE = Duration.ofMinutes(1);
   public static final Duration DEFAULT_DEDUPE_RETENTION = Duration.ofHours(1);
   public static final Duration DEFAULT_ALERT_CLEAR = Duration.ofMinutes(2);
@@ -19,7 +20,7 @@ public record TopologySettings(Duration latencyWindow, Duration latencyGrace, in
   /** The defaults but for the window, its grace and the statements with a scope of their own. */
   public TopologySettings(Duration latencyWindow, Duration latencyGrace, int topStatements) {
     this(latencyWindow, latencyGrace, topStatements, DEFAULT_DEDUPE_RETENTION, DeltaProcessor.DEFAULT_FORGET_AFTER,
-        defaultRules(), DEFAULT_ALERT_CLEAR, FindingThresholds.DEFAULTS, DEFAULT_MAX_SCOPES);
+        defaultRules(), DEFAULT_ALERT_CLEAR, FindingThresholds.DEFAULTS, DEFAULT_MAX_SCOPES, CapacitySettings.DEFAULTS);
   }
 
   public static List<AlertRule> defaultRules() {
@@ -47,16 +48,21 @@ public record TopologySettings(Duration latencyWindow, Duration latencyGrace, in
 
   public TopologySettings withAlerts(List<AlertRule> rules, Duration clear) {
     return new TopologySettings(latencyWindow, latencyGrace, topStatements, sampleDedupeRetention, deltasForgetAfter,
-        rules, clear, findings, maxScopes);
+        rules, clear, findings, maxScopes, capacity);
   }
 
   public TopologySettings withFindings(FindingThresholds thresholds) {
     return new TopologySettings(latencyWindow, latencyGrace, topStatements, sampleDedupeRetention, deltasForgetAfter,
-        alertRules, alertClear, thresholds, maxScopes);
+        alertRules, alertClear, thresholds, maxScopes, capacity);
   }
 
   public TopologySettings withMaxScopes(int max) {
     return new TopologySettings(latencyWindow, latencyGrace, topStatements, sampleDedupeRetention, deltasForgetAfter,
-        alertRules, alertClear, findings, max);
+        alertRules, alertClear, findings, max, capacity);
+  }
+
+  public TopologySettings withCapacity(CapacitySettings settings) {
+    return new TopologySettings(latencyWindow, latencyGrace, topStatements, sampleDedupeRetention, deltasForgetAfter,
+        alertRules, alertClear, findings, maxScopes, settings);
   }
 }

@@ -110,7 +110,7 @@ public final class Projector {
       double e = y[i] - (r.getIntercept() + r.getSlope() * t[i]);
       sse += e * e;
     }
-    return new Fit(Model.LINEAR, r.getIntercept(), r.getSlope(), r.getRSquare(), sse, t.length, mean(t),
+    return new Fit(Model.LINEAR, r.getIntercept(), r.getSlope(), r2(r, sse), sse, t.length, mean(t),
         r.getXSumSquares(), Math.sqrt(r.getMeanSquareError()), significance(r));
   }
 
@@ -128,7 +128,7 @@ public final class Projector {
       double e = y[i] - a * Math.exp(r.getSlope() * t[i]);
       sse += e * e;
     }
-    return new Fit(Model.EXPONENTIAL, a, r.getSlope(), r.getRSquare(), sse, t.length, mean(t), r.getXSumSquares(),
+    return new Fit(Model.EXPONENTIAL, a, r.getSlope(), r2(r, sse), sse, t.length, mean(t), r.getXSumSquares(),
         Math.sqrt(r.getMeanSquareError()), significance(r));
   }
 
@@ -227,6 +227,12 @@ public final class Projector {
       r.addData(t[i], log ? Math.log(y[i]) : y[i]);
     }
     return r;
+  }
+
+  /** r² of the fit; a constant series (nothing to explain) counts as explained when the fit is exact. */
+  private static double r2(SimpleRegression r, double sse) {
+    double r2 = r.getRSquare();
+    return Double.isNaN(r2) ? (sse <= 1e-9 * Math.max(1, r.getN()) ? 1 : 0) : r2;
   }
 
   private static double significance(SimpleRegression r) {
