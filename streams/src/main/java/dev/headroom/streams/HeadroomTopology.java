@@ -24,6 +24,10 @@ import dev.headroom.streams.capacity.ProjectionProcessor;
 import dev.headroom.streams.capacity.UsageProcessor;
 import dev.headroom.streams.capacity.UsageReadings;
 import dev.headroom.schemas.Usage;
+import dev.headroom.schemas.Trend;
+import dev.headroom.streams.trends.TrendProcessor;
+import dev.headroom.streams.trends.TrendReading;
+import dev.headroom.streams.trends.TrendReadings;
 import dev.headroom.streams.alerts.AlertState;
 import dev.headroom.streams.latency.Observation;
 import dev.headroom.streams.latency.SampleDedupe;
@@ -198,11 +202,32 @@ public final class HeadroomTopology {
         .process(() -> new AlertProcessor(settings.alertRules(), settings.alertClear(), AlertProcessor.STORE),
             Named.as("alerts"), AlertProcessor.STORE)
         .to(Topics.ALERTS.name(), Produced.with(Topics.ALERTS.keySerde(), Topics.ALERTS.valueSerde()).withName("alerts-out"));
+    // Week over week: p95 of the closed hours and days per scope; catalog metrics from snapshots and deltas.
+    KStream<String, Trend> latencyTrends = trends(builder, "trend-latency",
+        hours.merge(days, Named.as("trend-latency-windows"))
+            .flatMapValues((LatencyWindow w) -> TrendReadings.of(w), Named.as("trend-latency-readings")));
+    KStream<String, Trend> catalogTrends = trends(builder, "trend-catalog",
+        validSnapshots.flatMapValues((Snapshot s) -> TrendReadings.of(s), Named.as("trend-snapshot-readings"))
+            .merge(batches.flatMapValues(b -> TrendReadings.of(b.section(), b.deltas()),
+                Named.as("trend-delta-readings")), Named.as("trend-catalog-readings")));
+    latencyTrends.merge(catalogTrends, Named.as("trends"))
+        .to(Topics.TRENDS.name(), Produced.with(Topics.TRENDS.keySerde(), Topics.TRENDS.valueSerde())
+            .withName("trends-out"));
     minutes.merge(hours, Named.as("latency-with-hours")).merge(days, Named.as("latency-all-windows"))
         .processValues(() -> new TimestampFromValue<LatencyWindow>(w -> w.windowEnd().toEpochMilli()),
             Named.as("latency-timestamp"))
         .to(Topics.LATENCY_WINDOWS.name(),
             Produced.with(Topics.LATENCY_WINDOWS.keySerde(), Topics.LATENCY_WINDOWS.valueSerde()).withName("latency-out"));
+  }
+
+  /** A trend processor with its own stores over one stream of readings (keyed so a series lives in one task). */
+  private static KStream<String, Trend> trends(StreamsBuilder builder, String name, KStream<String, TrendReading> in) {
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name + "-open"),
+        Serdes.String(), new JsonStateSerde<>(TrendProcessor.Open.class)));
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name + "-history"),
+        Serdes.String(), new JsonStateSerde<>(TrendProcessor.History.class)));
+    return in.process(() -> new TrendProcessor(name + "-open", name + "-history"), Named.as(name), name + "-open",
+        name + "-history");
   }
 
   /**

@@ -27,8 +27,14 @@ public final class TestDrivers {
   /** One part of one section of a snapshot of a PostgreSQL 17 primary, collected every minute. */
   public static Snapshot snapshot(String instanceId, String section, Instant at, Instant postmasterStart, int part,
       int parts, List<Map<String, Object>> rows) {
+    return snapshot(instanceId, section, at, 60_000, postmasterStart, part, parts, rows);
+  }
+
+  /** The same, collected every {@code intervalMs}. */
+  public static Snapshot snapshot(String instanceId, String section, Instant at, long intervalMs,
+      Instant postmasterStart, int part, int parts, List<Map<String, Object>> rows) {
     return new Snapshot(Snapshot.SCHEMA, "s-" + at.toEpochMilli(), new Snapshot.InstanceInfo(instanceId, "prod-eu",
-        "primary", "7301", 170005, Map.of()), new Snapshot.AgentInfo("a", "0.1.0"), at, 60_000, postmasterStart, null,
-        section, part, parts, rows, false);
+        "primary", "7301", 170005, Map.of()), new Snapshot.AgentInfo("a", "0.1.0"), at, intervalMs, postmasterStart,
+        null, section, part, parts, rows, false);
   }
 }
