@@ -24,7 +24,7 @@ public final class HeadroomStreams implements AutoCloseable {
     // Inputs too: Kafka Streams will not start on a missing source topic, and collectors may come later.
     TopicAdmin.ensure(config.kafkaClientConfig(),
         List.of(Topics.SNAPSHOTS, Topics.LATENCY, Topics.DELTAS, Topics.LATENCY_WINDOWS, Topics.ALERTS, Topics.FINDINGS,
-            Topics.USAGE, Topics.PROJECTIONS, Topics.TRENDS, Topics.DEADLETTER),
+            Topics.USAGE, Topics.PROJECTIONS, Topics.TRENDS, Topics.DEPLOY_CHECKS, Topics.EVENTS, Topics.DEADLETTER),
         config.getInt(HeadroomStreamsConfig.TOPICS_PARTITIONS),
         config.getShort(HeadroomStreamsConfig.TOPICS_REPLICATION_FACTOR));
     this.streams = new KafkaStreams(HeadroomTopology.build(config.topologySettings()), config.streamsProperties());

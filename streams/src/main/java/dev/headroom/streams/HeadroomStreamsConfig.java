@@ -2,6 +2,7 @@ package dev.headroom.streams;
 
 import dev.headroom.streams.alerts.AlertRule;
 import dev.headroom.streams.capacity.CapacitySettings;
+import dev.headroom.streams.deploys.DeploySettings;
 import dev.headroom.streams.findings.FindingThresholds;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,6 +31,7 @@ public final class HeadroomStreamsConfig extends AbstractConfig {
   public static final String LATENCY_GRACE_MS = "latency.grace.ms";
   public static final String LATENCY_TOP_STATEMENTS = "latency.top.statements";
   public static final String LATENCY_MAX_SCOPES = "latency.max.scopes";
+  public static final String LATENCY_IDLE_MS = "latency.idle.ms";
   public static final String NUM_STANDBY_REPLICAS = "num.standby.replicas";
   public static final String LATENCY_DEDUPE_RETENTION_MS = "latency.dedupe.retention.ms";
   public static final String DELTAS_FORGET_AFTER_MS = "deltas.forget.after.ms";
@@ -40,7 +42,8 @@ public final class HeadroomStreamsConfig extends AbstractConfig {
   /** Settings under this prefix go to Kafka Streams and its clients as they are (TLS, SASL, tuning). */
   public static final String KAFKA_PREFIX = "kafka.";
 
-  public static final ConfigDef CONFIG_DEF = CapacitySettings.define(FindingThresholds.define(new ConfigDef()
+  public static final ConfigDef CONFIG_DEF = DeploySettings.define(CapacitySettings.define(FindingThresholds.define(
+      new ConfigDef()
       .define(BOOTSTRAP_SERVERS, Type.STRING, "127.0.0.1:9092", new ConfigDef.NonEmptyString(), Importance.HIGH,
           "Kafka bootstrap servers.")
       .define(APPLICATION_ID, Type.STRING, "headroom-streams", new ConfigDef.NonEmptyString(), Importance.HIGH,
@@ -83,6 +86,11 @@ public final class HeadroomStreamsConfig extends AbstractConfig {
           "Per snapshot message and interval, the statements with the most execution time that get a "
               + "query:<queryid> latency scope of their own; the rest count towards the instance scope only. A statements "
               + "section split into parts allows this many per part.")
+      .define(LATENCY_IDLE_MS, Type.LONG, TopologySettings.DEFAULT_LATENCY_IDLE.toMillis(),
+          Range.between(0, 86_400_000), Importance.LOW,
+          "Latency windows close by each scope's own event time (so a replay from a collector's spool is not"
+              + " late); a scope whose time stays this far behind the partition's (its collector stopped) has its"
+              + " open windows emitted anyway. At least latency.grace.ms.")
       .define(LATENCY_MAX_SCOPES, Type.INT, TopologySettings.DEFAULT_MAX_SCOPES, Range.between(1, 100_000),
           Importance.LOW, "Latency scopes of exact samples (app:..., db:..., from probes, logs and CDC) each instance"
               + " may have; samples of further scopes count towards <kind>:other (e.g. app:other), and a scope unseen"
@@ -90,12 +98,15 @@ public final class HeadroomStreamsConfig extends AbstractConfig {
       .define(TOPICS_PARTITIONS, Type.INT, 6, Range.atLeast(1), Importance.LOW,
           "Partitions of the output topics created when missing.")
       .define(TOPICS_REPLICATION_FACTOR, Type.SHORT, (short) -1, Importance.LOW,
-          "Replication factor of the topics created when missing; -1 takes the broker's default.")));
+          "Replication factor of the topics created when missing; -1 takes the broker's default."))));
 
   public HeadroomStreamsConfig(Map<?, ?> props) {
     super(CONFIG_DEF, props, false);
     FindingThresholds.from(this); // a critical line below its warning names the setting
     CapacitySettings.from(this);
+    if (getLong(LATENCY_IDLE_MS) < getLong(LATENCY_GRACE_MS)) {
+      throw new ConfigException(LATENCY_IDLE_MS, getLong(LATENCY_IDLE_MS), "must be at least " + LATENCY_GRACE_MS);
+    }
     short rf = getShort(TOPICS_REPLICATION_FACTOR);
     if (rf == 0 || rf < -1) {
       throw new ConfigException(TOPICS_REPLICATION_FACTOR, rf, "must be -1 (broker default) or at least 1");
@@ -111,7 +122,8 @@ public final class HeadroomStreamsConfig extends AbstractConfig {
         getInt(LATENCY_TOP_STATEMENTS), Duration.ofMillis(getLong(LATENCY_DEDUPE_RETENTION_MS)),
         Duration.ofMillis(getLong(DELTAS_FORGET_AFTER_MS)),
         getList(ALERTS_RULES).stream().map(AlertRule::parse).toList(), Duration.ofMillis(getLong(ALERTS_CLEAR_MS)),
-        FindingThresholds.from(this), getInt(LATENCY_MAX_SCOPES), CapacitySettings.from(this));
+        FindingThresholds.from(this), getInt(LATENCY_MAX_SCOPES), CapacitySettings.from(this),
+        Duration.ofMillis(getLong(LATENCY_IDLE_MS)), DeploySettings.from(this));
   }
 
   public Map<String, Object> kafkaClientConfig() {

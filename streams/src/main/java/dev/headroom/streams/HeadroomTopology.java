@@ -18,12 +18,16 @@ import dev.headroom.streams.findings.Checks;
 import dev.headroom.streams.findings.FindingsChecker;
 import dev.headroom.streams.findings.FindingsProcessor;
 import dev.headroom.streams.latency.ScopeLimiter;
+import dev.headroom.streams.latency.KeyedWindows;
 import dev.headroom.streams.capacity.CapacitySettings;
 import dev.headroom.streams.capacity.DailyPeak;
 import dev.headroom.streams.capacity.ProjectionProcessor;
 import dev.headroom.streams.capacity.UsageProcessor;
 import dev.headroom.streams.capacity.UsageReadings;
 import dev.headroom.schemas.Usage;
+import dev.headroom.schemas.Event;
+import dev.headroom.streams.deploys.DeployCheckProcessor;
+import dev.headroom.streams.deploys.DeployInput;
 import dev.headroom.schemas.Trend;
 import dev.headroom.streams.trends.TrendProcessor;
 import dev.headroom.streams.trends.TrendReading;
@@ -42,14 +46,10 @@ import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Branched;
 import org.apache.kafka.streams.kstream.Consumed;
-import org.apache.kafka.streams.kstream.EmitStrategy;
-import org.apache.kafka.streams.kstream.Grouped;
 import org.apache.kafka.streams.kstream.KStream;
-import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.kstream.Produced;
-import org.apache.kafka.streams.kstream.TimeWindows;
-import org.apache.kafka.streams.kstream.Windowed;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
 import org.apache.kafka.streams.processor.api.FixedKeyRecord;
@@ -62,8 +62,6 @@ import org.apache.kafka.streams.state.Stores;
  */
 public final class HeadroomTopology {
   public static final String LATENCY_STORE = "latency-sketches";
-  /** How far stream time may jump past a window's close before the window is lost. */
-  static final Duration RETENTION_MARGIN = Duration.ofMinutes(10);
   static final Duration ONE_HOUR = Duration.ofHours(1);
   static final Duration ONE_DAY = Duration.ofDays(1);
 
@@ -171,37 +169,51 @@ public final class HeadroomTopology {
           return KeyValue.pair(o.key(), o);
         }, Named.as("exact"));
 
-    // One sketch per (instance|scope, minute), emitted once when the window closes; hours and days from them.
-    KStream<String, LatencyWindow> minutes = fromDeltas.merge(exact, Named.as("observations"))
-        .groupByKey(Grouped.with("observations", Serdes.String(), new JsonStateSerde<>(Observation.class)))
-        .windowedBy(TimeWindows.ofSizeAndGrace(settings.latencyWindow(), settings.latencyGrace()))
-        .emitStrategy(EmitStrategy.onWindowClose())
-        .aggregate(SketchAggregate::new, (key, observation, agg) -> agg.add(observation),
-            Named.as("latency-sketch"),
-            Materialized.<String, SketchAggregate, org.apache.kafka.streams.state.WindowStore<org.apache.kafka.common.utils.Bytes, byte[]>>as(LATENCY_STORE)
-                .withKeySerde(Serdes.String())
-                .withValueSerde(new SketchAggregate.AggregateSerde())
-                // The record cache of a window store emitting on close walks its cache segment by
-                // segment from the last emit time on every check; after a start that is from epoch
-                // 0 and keeps the stream thread busy for seconds. RocksDB seeks straight to the
-                // range, and the updates here are few (one per scope and interval).
-                .withCachingDisabled()
-                // A window must outlive a jump of stream time past its close, or the store drops
-                // its segment before the processor emits it (e.g. after a collection gap).
-                .withRetention(settings.latencyWindow().plus(settings.latencyGrace()).plus(RETENTION_MARGIN)))
-        .toStream(Named.as("latency-closed"))
-        .map((windowed, agg) -> KeyValue.pair(windowed.key(), toWindow(windowed, agg, settings.latencyWindow())),
-            Named.as("latency-window"));
-    KStream<String, LatencyWindow> hours = rollUp(minutes, "hour", ONE_HOUR,
-        settings.latencyWindow().plus(settings.latencyGrace()));
-    KStream<String, LatencyWindow> days = rollUp(hours, "day", ONE_DAY,
-        ONE_HOUR.plus(settings.latencyWindow()).plus(settings.latencyGrace()));
+    // One sketch per (instance|scope, minute), emitted once when the window closes by the key's own
+    // event time; hours and days from them in the same task (the key stays instance|scope).
+    KStream<String, LatencyWindow> minutes = windows(builder, LATENCY_STORE, fromDeltas.merge(exact,
+            Named.as("observations"))
+        .repartition(Repartitioned.with(Serdes.String(), new JsonStateSerde<>(Observation.class))
+            .withName("observations")),
+        settings.latencyWindow(), settings.latencyGrace(), settings.latencyIdle(), "PT1M", SketchAggregate::add);
+    Duration hourGrace = settings.latencyWindow().plus(settings.latencyGrace());
+    KStream<String, LatencyWindow> hours = windows(builder, "latency-hour-sketches", startTimed(minutes, "hour"),
+        ONE_HOUR, hourGrace, settings.latencyIdle().plus(hourGrace), "PT1H", SketchAggregate::merge);
+    Duration dayGrace = ONE_HOUR.plus(hourGrace);
+    KStream<String, LatencyWindow> days = windows(builder, "latency-day-sketches", startTimed(hours, "day"), ONE_DAY,
+        dayGrace, settings.latencyIdle().plus(dayGrace), "P1D", SketchAggregate::merge);
     builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(AlertProcessor.STORE),
         Serdes.String(), new JsonStateSerde<>(AlertState.class)));
     minutes.flatMapValues(Gauges::of, Named.as("gauges-latency"))
         .process(() -> new AlertProcessor(settings.alertRules(), settings.alertClear(), AlertProcessor.STORE),
             Named.as("alerts"), AlertProcessor.STORE)
         .to(Topics.ALERTS.name(), Produced.with(Topics.ALERTS.keySerde(), Topics.ALERTS.valueSerde()).withName("alerts-out"));
+    // Deploy checks: markers, the instance scope's minutes and the interval counts, in one task per instance.
+    KStream<String, Parsed<Event>> events = builder
+        .stream(Topics.EVENTS.name(), Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("events-in"))
+        .processValues(() -> new ParseProcessor<>(Topics.EVENT_SERDE), Named.as("events-parse"));
+    KStream<String, DeployInput> deployInputs = validOrDeadLetter(events, "events")
+        .filter((k, e) -> Event.DEPLOY.equals(e.kind()), Named.as("deploys"))
+        .mapValues((Event e) -> DeployInput.of(e), Named.as("deploy-markers"))
+        .merge(minutes.filter((k, w) -> "instance".equals(w.scope()) && w.count() > 0, Named.as("deploy-minutes"))
+            .mapValues((LatencyWindow w) -> DeployInput.of(w), Named.as("deploy-minute-inputs")),
+            Named.as("deploy-marker-and-minutes"))
+        .merge(batches.flatMapValues(b -> DeployInput.of(b.section(), b.deltas()), Named.as("deploy-counts")),
+            Named.as("deploy-all-inputs"))
+        .selectKey((k, in) -> in.instanceId(), Named.as("deploy-by-instance"))
+        .repartition(Repartitioned.with(Serdes.String(), new JsonStateSerde<>(DeployInput.class))
+            .withName("deploy-inputs"));
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(DeployCheckProcessor.MINUTES_STORE),
+        Serdes.String(), new JsonStateSerde<>(DeployCheckProcessor.Minute.class)));
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(DeployCheckProcessor.DEPLOYS_STORE),
+        Serdes.String(), new JsonStateSerde<>(DeployCheckProcessor.Marker.class)));
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(DeployCheckProcessor.CLOCK_STORE),
+        Serdes.String(), Serdes.Long()));
+    deployInputs.process(() -> new DeployCheckProcessor(settings.deploys()), Named.as("deploy-checks"),
+            DeployCheckProcessor.MINUTES_STORE, DeployCheckProcessor.DEPLOYS_STORE, DeployCheckProcessor.CLOCK_STORE)
+        .to(Topics.DEPLOY_CHECKS.name(), Produced.with(Topics.DEPLOY_CHECKS.keySerde(),
+            Topics.DEPLOY_CHECKS.valueSerde()).withName("deploy-checks-out"));
+
     // Week over week: p95 of the closed hours and days per scope; catalog metrics from snapshots and deltas.
     KStream<String, Trend> latencyTrends = trends(builder, "trend-latency",
         hours.merge(days, Named.as("trend-latency-windows"))
@@ -231,27 +243,27 @@ public final class HeadroomTopology {
   }
 
   /**
-   * Coarser windows made by merging the closed finer ones' sketches (never by averaging
-   * percentiles), emitted once when they close. A finer window counts at its start, so the last
-   * minute of an hour belongs to that hour; the grace covers the finer window's own delay.
+   * Tumbling windows per {@code instance|scope} key, each emitted once when it closes (see
+   * {@link KeyedWindows}); the input's record timestamps say which window.
    */
-  static KStream<String, LatencyWindow> rollUp(KStream<String, LatencyWindow> finer, String name, Duration size,
-      Duration grace) {
-    return finer
-        .processValues(() -> new TimestampFromValue<LatencyWindow>(w -> w.windowStart().toEpochMilli()),
-            Named.as("latency-" + name + "-timestamp"))
-        .groupByKey(Grouped.with("latency-" + name + "s", Serdes.String(), Topics.LATENCY_WINDOW_SERDE))
-        .windowedBy(TimeWindows.ofSizeAndGrace(size, grace))
-        .emitStrategy(EmitStrategy.onWindowClose())
-        .aggregate(SketchAggregate::new, (key, window, agg) -> agg.merge(window), Named.as("latency-" + name + "-sketch"),
-            Materialized.<String, SketchAggregate, org.apache.kafka.streams.state.WindowStore<org.apache.kafka.common.utils.Bytes, byte[]>>as("latency-" + name + "-sketches")
-                .withKeySerde(Serdes.String())
-                .withValueSerde(new SketchAggregate.AggregateSerde())
-                .withCachingDisabled()
-                .withRetention(size.plus(grace).plus(RETENTION_MARGIN)))
-        .toStream(Named.as("latency-" + name + "-closed"))
-        .map((windowed, agg) -> KeyValue.pair(windowed.key(), toWindow(windowed, agg, size)),
-            Named.as("latency-" + name + "-window"));
+  static <V> KStream<String, LatencyWindow> windows(StreamsBuilder builder, String store, KStream<String, V> in,
+      Duration size, Duration grace, Duration idle, String label,
+      java.util.function.BiFunction<SketchAggregate, V, SketchAggregate> fold) {
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(store), Serdes.String(),
+        new SketchAggregate.AggregateSerde()));
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(store + "-clocks"),
+        Serdes.String(), new JsonStateSerde<>(KeyedWindows.Clock.class)));
+    return in.process(() -> new KeyedWindows<V>(store, store + "-clocks", size, grace, idle, label, fold),
+        Named.as(store), store, store + "-clocks");
+  }
+
+  /**
+   * A finer window timed at its start, for the coarser windows made by merging closed finer ones'
+   * sketches (never by averaging percentiles): the last minute of an hour belongs to that hour.
+   */
+  private static KStream<String, LatencyWindow> startTimed(KStream<String, LatencyWindow> finer, String name) {
+    return finer.processValues(() -> new TimestampFromValue<LatencyWindow>(w -> w.windowStart().toEpochMilli()),
+        Named.as("latency-" + name + "-timestamp"));
   }
 
   private static <T> KStream<String, T> validOrDeadLetter(KStream<String, Parsed<T>> parsed, String name) {
@@ -263,17 +275,6 @@ public final class HeadroomTopology {
         .to(Topics.DEADLETTER.name(), Produced.with(Topics.DEADLETTER.keySerde(), Topics.DEADLETTER.valueSerde())
             .withName(name + "-deadletter-out"));
     return branches.get(name + "-valid").mapValues(Parsed::value, Named.as(name + "-value"));
-  }
-
-  static LatencyWindow toWindow(Windowed<String> windowed, SketchAggregate agg, Duration size) {
-    String key = windowed.key();
-    int bar = key.indexOf('|');
-    var sketch = agg.sketch();
-    double[] q = sketch.isEmpty() ? new double[3] : sketch.getValuesAtQuantiles(new double[] {0.5, 0.95, 0.99});
-    String label = size.equals(ONE_DAY) ? "P1D" : size.toString(); // the contract's names: PT1M, PT1H, P1D
-    return new LatencyWindow(LatencyWindow.SCHEMA, key.substring(0, bar), key.substring(bar + 1), label,
-        Instant.ofEpochMilli(windowed.window().start()), Instant.ofEpochMilli(windowed.window().end()),
-        Math.round(sketch.getCount()), q[0], q[1], q[2], agg.maxMs(), agg.method(), LatencySketches.toBase64(sketch));
   }
 
   /**

@@ -45,6 +45,8 @@ class ScopeLimiterTopologyTest {
       samples.pipeInput(INSTANCE, Topics.LATENCY_SAMPLE_SERDE.write(new LatencySample(LatencySample.SCHEMA, INSTANCE,
           later.plusSeconds(120), "instance", "probe", 1.0, 1.0)), later.plusSeconds(120));
 
+      // app:e sends nothing more: once quiet for latency.idle.ms of wall-clock time, its window is emitted
+      driver.advanceWallClockTime(Duration.ofMinutes(6));
       var minutes = windows.readValuesToList().stream().filter(w -> w.window().equals("PT1M")).toList();
       assertThat(minutes).filteredOn(w -> w.windowStart().equals(T0)).extracting(w -> w.scope() + "=" + w.count())
           .containsExactlyInAnyOrder("app:a=2", "app:b=1", "app:other=2", "instance=1");
