@@ -87,10 +87,11 @@ class PipelineIT {
         try (ResultSet rs = ps.executeQuery()) {
           assertThat(rs.next()).isTrue();
           assertThat(rs.getLong("count")).isPositive();
-          // pg_sleep(0.05) takes 50 ms and a little more; the moment method must see that.
+          // pg_sleep(0.05) takes 50 ms and a little more; the moment method must see that. Its tail
+          // is the machine's: on a loaded one a call waits for a core (seen: max 640 ms, p95 76 ms).
           assertThat(rs.getDouble("p50_ms")).isBetween(49.0, 60.0);
-          assertThat(rs.getDouble("p95_ms")).isBetween(49.0, 65.0);
-          assertThat(rs.getDouble("p99_ms")).isBetween(49.0, 70.0);
+          assertThat(rs.getDouble("p95_ms")).isBetween(rs.getDouble("p50_ms"), 120.0);
+          assertThat(rs.getDouble("p99_ms")).isBetween(rs.getDouble("p95_ms"), rs.getDouble("max_ms") * 1.02);
           assertThat(rs.getString("method")).isEqualTo("moment");
           assertThat(rs.getString("window_size")).isEqualTo("PT1M");
           // weights of the fitted points add up to the calls, up to rounding

@@ -174,6 +174,19 @@ class HeadroomTopologyTest {
   }
 
   @Test
+  void shouldCountTheWalWrittenAcrossACrashThatResetTheWalStatistics() {
+    pipe(section("wal", T0, START, List.of(Map.of("wal_position_bytes", 9_000_000_000L, "wal_records", 5_000_000L,
+        "stats_reset", "2026-11-01T00:00:00.000Z"))));
+    // a crash: the statistics start over (a new stats_reset, counters from zero), the LSN goes on
+    pipe(section("wal", T0.plusSeconds(60), START, List.of(Map.of("wal_position_bytes", 9_050_000_000L,
+        "wal_records", 300L, "stats_reset", "2026-11-22T10:00:30.000Z"))));
+    Delta d = deltas.readValuesToList().get(0);
+    assertThat(d.reset()).isTrue();
+    assertThat(d.delta("wal_records")).isEqualTo(300.0);
+    assertThat(d.delta("wal_position_bytes")).isEqualTo(50_000_000.0);
+  }
+
+  @Test
   void shouldSeeAStatementEvictedAndBackWithMoreCallsAsAReset() {
     Map<String, Object> before = statement(7, 100, 50.0, 10.0);
     before.put("min_exec_time_ms", 20.0);

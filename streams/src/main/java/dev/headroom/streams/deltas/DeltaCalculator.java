@@ -59,7 +59,7 @@ public final class DeltaCalculator {
       }
       Double before = previous.counters().get(e.getKey());
       double delta;
-      if (reset) {
+      if (reset && !(Sections.POSITIONS.contains(e.getKey()) && before != null && e.getValue() >= before)) {
         delta = e.getValue();
       } else if (before == null) {
         continue; // a counter that appeared (e.g. after an extension upgrade) has no baseline yet

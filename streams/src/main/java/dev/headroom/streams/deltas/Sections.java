@@ -79,6 +79,13 @@ public final class Sections {
           INDEXES, WAL, BGWRITER, CHECKPOINTER, STATEMENTS_INFO, PGBOUNCER_STATS, HOST)
       .collect(java.util.stream.Collectors.toUnmodifiableMap(Section::name, section -> section));
 
+  /**
+   * Positions, not statistics: the WAL's LSN never restarts, whatever reset the statistics of its
+   * row (a crash resets pg_stat_archiver and pg_stat_wal), so across a reset its delta is still
+   * the difference, not the whole position.
+   */
+  public static final Set<String> POSITIONS = Set.of("wal_position_bytes");
+
   /** Counters computed from others: rounding may move them down slightly, so they never signal a reset. */
   public static final Set<String> DERIVED = Set.of(EXEC_TIME_SQ_SUM);
 
