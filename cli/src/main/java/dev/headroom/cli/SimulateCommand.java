@@ -3,6 +3,7 @@ package dev.headroom.cli;
 import dev.headroom.schemas.Json;
 import dev.headroom.simulator.Simulator;
 import dev.headroom.simulator.SimulatorConfig;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -74,7 +75,14 @@ final class SimulateCommand implements Callable<Integer> {
       props.put(SimulatorConfig.REALTIME, "true"); // a duration only means something in real time
     }
     Simulator simulator = new Simulator(new SimulatorConfig(props));
-    Thread hook = new Thread(simulator::stop, "simulate-stop");
+    // on SIGTERM, what was sent is flushed before the JVM exits
+    Thread hook = new Thread(() -> {
+      try {
+        simulator.stopAndWait(Duration.ofSeconds(30));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "simulate-stop");
     Runtime.getRuntime().addShutdownHook(hook);
     Simulator.Report report = simulator.run();
     try {

@@ -48,6 +48,7 @@ public final class Simulator implements AutoCloseable {
   private final Clock clock;
   private final Fleet fleet;
   private final CountDownLatch stopped = new CountDownLatch(1);
+  private final CountDownLatch finished = new CountDownLatch(1);
   private final AtomicReference<Exception> sendFailure = new AtomicReference<>();
   private final AtomicLong snapshots = new AtomicLong();
   private final AtomicLong events = new AtomicLong();
@@ -91,6 +92,14 @@ public final class Simulator implements AutoCloseable {
 
   /** Publishes the history, then real time when configured; returns once done or stopped. */
   public Report run() throws InterruptedException {
+    try {
+      return publish();
+    } finally {
+      finished.countDown();
+    }
+  }
+
+  private Report publish() throws InterruptedException {
     String truthOut = config.getString(SimulatorConfig.TRUTH_OUT);
     if (!truthOut.isBlank()) {
       fleet.truth().write(Path.of(truthOut));
@@ -287,6 +296,15 @@ public final class Simulator implements AutoCloseable {
   /** Stops a run at the next tick; what was sent is flushed. */
   public void stop() {
     stopped.countDown();
+  }
+
+  /**
+   * Stops a run and waits until it has flushed what it sent and closed its producer (for a
+   * shutdown hook, which the JVM does not wait for otherwise); false when it took longer.
+   */
+  public boolean stopAndWait(Duration timeout) throws InterruptedException {
+    stop();
+    return finished.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   @Override
