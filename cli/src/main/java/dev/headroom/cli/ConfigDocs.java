@@ -1,6 +1,7 @@
 package dev.headroom.cli;
 
 import dev.headroom.collector.CollectorConfig;
+import dev.headroom.simulator.SimulatorConfig;
 import dev.headroom.sink.SinkConfig;
 import dev.headroom.streams.HeadroomStreamsConfig;
 import java.util.LinkedHashMap;
@@ -19,6 +20,7 @@ final class ConfigDocs {
     defs.put("collector", CollectorConfig.CONFIG_DEF);
     defs.put("streams", HeadroomStreamsConfig.CONFIG_DEF);
     defs.put("sink", SinkConfig.CONFIG_DEF);
+    defs.put("simulator", SimulatorConfig.CONFIG_DEF);
     return defs;
   }
 

@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 @Command(name = "headroom", mixinStandardHelpOptions = true, version = "headroom 0.1.0",
     description = "Latency percentiles, trends and capacity forecasts for fleets of PostgreSQL instances.",
     subcommands = {BrokerCommand.class, CollectorCommand.class, StreamsCommand.class, SinkCommand.class,
-        DemoCommand.class, CommandLine.HelpCommand.class})
+        SimulateCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
 public final class Headroom implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;

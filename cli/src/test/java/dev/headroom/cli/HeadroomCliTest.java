@@ -23,7 +23,7 @@ class HeadroomCliTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"broker", "collector", "streams", "sink", "demo"})
+  @ValueSource(strings = {"broker", "collector", "streams", "sink", "simulate", "demo"})
   void everySubcommandPrintsItsHelp(String command) {
     Run r = run(command, "--help");
     assertThat(r.exit()).isZero();
@@ -46,6 +46,10 @@ class HeadroomCliTest {
       "streams --set latency.grace.ms=-1; latency.grace.ms",
       "sink --url jdbc:mysql://db/x; url",
       "sink --url jdbc:postgresql://h/x --set batch.max.records=0; batch.max.records",
+      "simulate --instances 0; instances",
+      "simulate --patterns linear=2,sideways=1; patterns",
+      "simulate --history-days 0; history.days",
+      "simulate --set kafka.acks=1; kafka.acks",
       "collector --frobnicate; --frobnicate"})
   void badOptionsFailNamingTheOption(String args, String named) {
     Run r = run(args.split(" "));

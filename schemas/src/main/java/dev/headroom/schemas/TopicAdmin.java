@@ -28,6 +28,15 @@ public final class TopicAdmin {
    */
   public static List<String> ensure(Map<String, Object> clientConfig, Collection<Topic<?, ?>> topics, int partitions,
       short replicationFactor) {
+    return ensure(clientConfig, topics, partitions, replicationFactor, Map.of());
+  }
+
+  /**
+   * As {@link #ensure(Map, Collection, int, short)}, with topic settings (e.g. {@code retention.ms})
+   * for the topics it creates.
+   */
+  public static List<String> ensure(Map<String, Object> clientConfig, Collection<Topic<?, ?>> topics, int partitions,
+      short replicationFactor, Map<String, String> topicConfig) {
     Properties props = new Properties();
     props.putAll(clientConfig);
     props.putIfAbsent(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000);
@@ -38,7 +47,8 @@ public final class TopicAdmin {
           .map(Topic::name)
           .distinct()
           .filter(name -> !existing.contains(name))
-          .map(name -> new NewTopic(name, java.util.Optional.of(partitions), java.util.Optional.of(replicationFactor)))
+          .map(name -> new NewTopic(name, java.util.Optional.of(partitions), java.util.Optional.of(replicationFactor))
+              .configs(topicConfig))
           .toList();
       for (NewTopic topic : missing) {
         try {
