@@ -69,6 +69,15 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print a final single-line JSON summary on standard output.")
   boolean json;
 
+  @Option(names = "--history-days", defaultValue = "0", description = "Days of simulated history for --sim-instances"
+      + " more instances, replayed in event time before the live workload, so capacity projections and trends have"
+      + " data; then a fleet runway summary (default: ${DEFAULT-VALUE}, none).")
+  int historyDays;
+
+  @Option(names = "--sim-instances", defaultValue = "5", description = "Simulated instances with --history-days"
+      + " (default: ${DEFAULT-VALUE}).")
+  int simInstances;
+
   /** What the demo started, closed in reverse order, whether it ends normally or by Ctrl-C. */
   private final Deque<AutoCloseable> started = new ArrayDeque<>();
   private volatile boolean stopping;
@@ -152,6 +161,11 @@ final class DemoCommand implements Callable<Integer> {
       if (!streams.awaitRunning(Duration.ofSeconds(60))) {
         throw new IllegalStateException("the streams app did not start: " + streams.state());
       }
+      FleetHistory history = null;
+      if (historyDays > 0) {
+        history = FleetHistory.replay(broker.bootstrapServers(), simInstances, historyDays, err);
+        history.awaitProcessed("headroom-demo", Duration.ofMinutes(15), err);
+      }
       DemoWorkload workload = new DemoWorkload(monitored.getPostgresDatabase(), threads);
       started.push(workload);
       workload.start();
@@ -180,6 +194,7 @@ final class DemoCommand implements Callable<Integer> {
       Summary summary = summarize(url, monitored, instanceId);
       long errors = collector.failures() + deadLetters;
       printSummary(err, summary, collector, workload, errors);
+      List<FleetHistory.Runway> runways = history == null ? List.of() : history.runways(err);
       if (json) {
         ObjectNode out = Json.mapper().createObjectNode();
         out.put("snapshots", collector.snapshots());
@@ -192,13 +207,23 @@ final class DemoCommand implements Callable<Integer> {
         out.put("duration_s", durationSeconds);
         out.put("elapsed_s", Math.round((System.nanoTime() - t0) / 1e8) / 10.0);
         out.put("sink", mode);
+        if (history != null) {
+          out.put("simulated_instances", simInstances);
+          out.put("history_days", historyDays);
+          out.put("projections", history.projections());
+          ArrayNode fleet = out.putArray("fleet_runway");
+          runways.forEach(r -> fleet.addObject().put("instance_id", r.instanceId()).put("bottleneck", r.resource())
+              .put("time_to_saturation_days", r.days()).put("saturation_at", r.at().toString())
+              .put("model", r.model()).put("truth_days", r.truthDays()));
+        }
         ArrayNode top = out.putArray("top_statements");
         summary.top().forEach(t -> top.addObject().put("queryid", t.queryid()).put("query", t.query())
             .put("p95_ms", round(t.p95())).put("p99_ms", round(t.p99())).put("calls", t.count())
             .put("window_end", t.windowEnd().toString()));
         System.out.println(Json.mapper().writeValueAsString(out));
       }
-      return summary.windows() > 0 && errors == 0 ? 0 : 1;
+      boolean projected = history == null || history.projections() > 0;
+      return summary.windows() > 0 && errors == 0 && projected ? 0 : 1;
     } finally {
       stopAll();
       try {
