@@ -171,11 +171,13 @@ public final class StreamsThroughputBench implements Callable<Integer> {
     final Samples brokerCpu = new Samples();
     final Samples toRunning = new Samples();
     final Samples stateBytes = new Samples();
-    final Samples changelogBytes = new Samples();
+    final Samples changelogOnBroker = new Samples();
+    final Samples changelogWritten = new Samples();
     final Samples dropped = new Samples();
     final Map<String, Samples> stateByStore = new TreeMap<>();
-    final Map<String, Samples> changelogByStore = new TreeMap<>();
-    final Map<String, Samples> changelogOffsets = new TreeMap<>();
+    final Map<String, Samples> changelogOnBrokerByStore = new TreeMap<>();
+    final Map<String, Samples> changelogWrittenByStore = new TreeMap<>();
+    final Map<String, Samples> changelogRecordsByStore = new TreeMap<>();
     final Map<String, Samples> produced = new TreeMap<>();
 
     Reader(String label, String guarantee) {
@@ -356,6 +358,8 @@ public final class StreamsThroughputBench implements Callable<Integer> {
     double running = Double.NaN;
     Map<String, Double> produced;
     double dropped;
+    Map<String, Double> sentBytes;
+    Map<String, Double> sentRecords;
     try {
       app.start();
       try (Drain drain = new Drain(client, admin, appId, input.end)) {
@@ -376,8 +380,13 @@ public final class StreamsThroughputBench implements Callable<Integer> {
       seconds = (System.nanoTime() - t0) / 1e9;
       r.jvmCpu.add((CostMeters.jvmCpuMs() - cpu0) / 1e3);
       r.brokerCpu.add((CostMeters.processCpuMs(brokerPid) - broker0) / 1e3);
-      produced = streamsMetric("stream-topic-metrics", "records-produced-total", "topic");
-      dropped = streamsMetric("stream-task-metrics", "dropped-records-total", null).getOrDefault("all", 0.0);
+      produced = clientMetric("kafka.streams:type=stream-topic-metrics", "thread-id", appId, "records-produced-total",
+          "topic");
+      dropped = clientMetric("kafka.streams:type=stream-task-metrics", "thread-id", appId, "dropped-records-total", null)
+          .getOrDefault("all", 0.0);
+      sentBytes = clientMetric("kafka.producer:type=producer-topic-metrics", "client-id", appId, "byte-total", "topic");
+      sentRecords = clientMetric("kafka.producer:type=producer-topic-metrics", "client-id", appId, "record-send-total",
+          "topic");
     } finally {
       app.close();
       stopJfr(jfr, appId);
@@ -389,18 +398,24 @@ public final class StreamsThroughputBench implements Callable<Integer> {
         k -> new Samples()).add(n));
 
     Map<String, Long> local = StateFootprint.local(stateDir.resolve(appId));
-    Map<String, Long> changelogs = StateFootprint.changelogs(admin, appId);
-    String prefix = appId + "-";
-    List<TopicPartition> logs = partitionsOf(admin, admin.listTopics().names().get(30, TimeUnit.SECONDS).stream()
-        .filter(t -> t.startsWith(prefix) && t.endsWith("-changelog")).toList());
-    Map<String, Long> offsets = new TreeMap<>();
-    endOffsets(admin, logs, IsolationLevel.READ_UNCOMMITTED).forEach((tp, end) -> offsets.merge(
-        tp.topic().substring(prefix.length(), tp.topic().length() - "-changelog".length()), end, Long::sum));
-    offsets.forEach((store, n) -> r.changelogOffsets.computeIfAbsent(store, k -> new Samples()).add(n));
+    Map<String, Long> onBroker = StateFootprint.changelogs(admin, appId);
     r.stateBytes.add(local.values().stream().mapToLong(Long::longValue).sum());
-    r.changelogBytes.add(changelogs.values().stream().mapToLong(Long::longValue).sum());
+    r.changelogOnBroker.add(onBroker.values().stream().mapToLong(Long::longValue).sum());
     local.forEach((store, bytes) -> r.stateByStore.computeIfAbsent(store, k -> new Samples()).add(bytes));
-    changelogs.forEach((store, bytes) -> r.changelogByStore.computeIfAbsent(store, k -> new Samples()).add(bytes));
+    onBroker.forEach((store, bytes) -> r.changelogOnBrokerByStore.computeIfAbsent(store, k -> new Samples()).add(bytes));
+    String prefix = appId + "-";
+    String suffix = "-changelog";
+    double written = 0;
+    for (Map.Entry<String, Double> e : sentBytes.entrySet()) {
+      String topic = e.getKey();
+      if (topic.startsWith(prefix) && topic.endsWith(suffix)) {
+        String store = topic.substring(prefix.length(), topic.length() - suffix.length());
+        r.changelogWrittenByStore.computeIfAbsent(store, k -> new Samples()).add(e.getValue());
+        r.changelogRecordsByStore.computeIfAbsent(store, k -> new Samples()).add(sentRecords.getOrDefault(topic, 0.0));
+        written += e.getValue();
+      }
+    }
+    r.changelogWritten.add(written);
     err.printf(Locale.ROOT, "bench: %s %.1f s, %,.0f records/s (RUNNING after %.1f s), %,.0f records dropped,"
         + " state %,.1f MB%n", appId, seconds, input.records / seconds, running, dropped, r.stateBytes.max() / 1e6);
 
@@ -486,14 +501,20 @@ public final class StreamsThroughputBench implements Callable<Integer> {
   }
 
   /**
-   * Sums of one Kafka Streams metric over its MBeans (read before the app closes), by the value
-   * of one key property; MBeans without the attribute (a source node's topic metrics have no
-   * produced counts) are passed over.
+   * Sums of one metric of one application's Kafka Streams or its clients over their MBeans (read
+   * before the app closes), by the value of one key property; MBeans of other applications (told
+   * by {@code owner}, the thread or client id) and MBeans without the attribute (a source node's
+   * topic metrics have no produced counts) are passed over.
    */
-  private static Map<String, Double> streamsMetric(String type, String attribute, String by) throws Exception {
+  private static Map<String, Double> clientMetric(String mbeans, String owner, String appId, String attribute,
+      String by) throws Exception {
     MBeanServer server = ManagementFactory.getPlatformMBeanServer();
     Map<String, Double> out = new TreeMap<>();
-    for (ObjectName name : server.queryNames(new ObjectName("kafka.streams:type=" + type + ",*"), null)) {
+    for (ObjectName name : server.queryNames(new ObjectName(mbeans + ",*"), null)) {
+      String id = name.getKeyProperty(owner);
+      if (id == null || !id.startsWith(appId + "-")) {
+        continue;
+      }
       boolean has = java.util.Arrays.stream(server.getMBeanInfo(name).getAttributes())
           .anyMatch(a -> a.getName().equals(attribute));
       if (has && server.getAttribute(name, attribute) instanceof Number n) {
@@ -638,23 +659,29 @@ public final class StreamsThroughputBench implements Callable<Integer> {
         continue;
       }
       out.printf(Locale.ROOT, "#### State of the topology, %s (after the run, app closed)%n%n", r.guarantee);
-      out.printf(Locale.ROOT, "State directory %s MB in all, **%s kB per monitored instance**; changelog topics on the"
-              + " broker %s MB in all (not yet compacted), %s kB per instance.%n%n", mb(r.stateBytes),
-          kbPer(r.stateBytes, o.instances()), mb(r.changelogBytes), kbPer(r.changelogBytes, o.instances()));
-      out.println("| store | state dir MB | kB per instance | changelog MB | changelog offsets | bytes per offset |");
-      out.println("|---|---:|---:|---:|---:|---:|");
+      out.printf(Locale.ROOT, "State directory %s MB in all, **%s kB per monitored instance**. Changelogs: %s MB"
+              + " written (%s kB per instance; the producer's byte-total), %s MB on the broker after the run (the log"
+              + " cleaner compacts segments once they roll).%n%n", mb(r.stateBytes), kbPer(r.stateBytes, o.instances()),
+          mb(r.changelogWritten), kbPer(r.changelogWritten, o.instances()), mb(r.changelogOnBroker));
+      out.println("| store | state dir MB | kB per instance | changelog records written | changelog MB written |"
+          + " bytes per record | changelog MB on the broker |");
+      out.println("|---|---:|---:|---:|---:|---:|---:|");
       List<String> stores = new ArrayList<>(r.stateByStore.keySet());
-      r.changelogByStore.keySet().stream().filter(s -> !stores.contains(s)).forEach(stores::add);
+      r.changelogWrittenByStore.keySet().stream().filter(s -> !stores.contains(s)).forEach(stores::add);
       stores.sort(Comparator.comparingDouble((String s) -> r.stateByStore.containsKey(s)
           ? r.stateByStore.get(s).median() : 0).reversed());
       for (String store : stores) {
         Samples local = r.stateByStore.getOrDefault(store, new Samples());
-        Samples log = r.changelogByStore.getOrDefault(store, new Samples());
-        Samples n = r.changelogOffsets.getOrDefault(store, new Samples());
-        out.printf(Locale.ROOT, "| %s | %s | %s | %s | %s | %s |%n", store, local.isEmpty() ? "–" : mb(local),
-            local.isEmpty() ? "–" : kbPer(local, o.instances()), log.isEmpty() ? "–" : mb(log),
-            n.isEmpty() ? "–" : String.format(Locale.ROOT, "%,.0f", n.median()),
-            log.isEmpty() || n.isEmpty() ? "–" : String.format(Locale.ROOT, "%,.0f", log.median() / n.median()));
+        Samples written = r.changelogWrittenByStore.getOrDefault(store, new Samples());
+        Samples records = r.changelogRecordsByStore.getOrDefault(store, new Samples());
+        Samples onBroker = r.changelogOnBrokerByStore.getOrDefault(store, new Samples());
+        out.printf(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s |%n", store, local.isEmpty() ? "–" : mb(local),
+            local.isEmpty() ? "–" : kbPer(local, o.instances()),
+            records.isEmpty() ? "–" : String.format(Locale.ROOT, "%,.0f", records.median()),
+            written.isEmpty() ? "–" : mb(written),
+            written.isEmpty() || !(records.median() > 0) ? "–"
+                : String.format(Locale.ROOT, "%,.0f", written.median() / records.median()),
+            onBroker.isEmpty() ? "–" : mb(onBroker));
       }
       out.println();
       out.print("Records written per run (Kafka Streams' records-produced-total, median): ");

@@ -84,7 +84,8 @@ public final class SketchAggregate {
    * variance, and fitting the curve (an erfc per sketch bin) is most of the stream thread's time
    * (BENCHMARKS.md, "Streams throughput"). The last fits are kept per thread as the sketch calls
    * they made and replayed into the next sketch with the same mapping: the sketch ends up
-   * exactly as if the curve had been fitted again.
+   * exactly as if the curve had been fitted again. A fit is a few hundred bins (16 bytes each),
+   * so the memory is a few MB per stream thread.
    */
   static final class Fits {
     static final int SIZE = 1024;
