@@ -1,9 +1,14 @@
 package dev.headroom.streams.latency;
 
 import com.datadoghq.sketch.ddsketch.DDSketch;
+import com.datadoghq.sketch.ddsketch.mapping.IndexMapping;
+import com.datadoghq.sketch.ddsketch.store.UnboundedSizeDenseStore;
 import dev.headroom.schemas.LatencySketches;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
@@ -27,7 +32,7 @@ public final class SketchAggregate {
 
   public SketchAggregate add(Observation o) {
     double added = o.method() == Observation.Method.MOMENT
-        ? MomentDistribution.addTo(sketch, o.count(), o.meanMs(), o.varianceMs2())
+        ? Fits.addTo(sketch, o.count(), o.meanMs(), o.varianceMs2())
         : addExact(o);
     maxMs = Math.max(maxMs, Math.max(added, o.maxMs()));
     methods.add(o.method());
@@ -71,6 +76,70 @@ public final class SketchAggregate {
   /** The contract's method: the single one that fed the window, or {@code mixed}. */
   public String method() {
     return methods.size() == 1 ? methods.iterator().next().wire() : "mixed";
+  }
+
+  /**
+   * {@link MomentDistribution#addTo}, remembered. One statement's interval reaches the sketches
+   * of the instance, its database and often its own query scope with the same count, mean and
+   * variance, and fitting the curve (an erfc per sketch bin) is most of the stream thread's time
+   * (BENCHMARKS.md, "Streams throughput"). The last fits are kept per thread as the sketch calls
+   * they made and replayed into the next sketch with the same mapping: the sketch ends up
+   * exactly as if the curve had been fitted again. A fit is a few hundred bins (16 bytes each),
+   * so the memory is a few MB per stream thread.
+   */
+  static final class Fits {
+    static final int SIZE = 1024;
+    private static final ThreadLocal<Fits> PER_THREAD = ThreadLocal.withInitial(Fits::new);
+
+    private record Key(IndexMapping mapping, double count, double meanMs, double varianceMs2) {}
+
+    private record Fit(double[] values, double[] counts, double max) {}
+
+    private final Map<Key, Fit> recent = new LinkedHashMap<>(2 * SIZE, 0.75f, true) {
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<Key, Fit> eldest) {
+        return size() > SIZE;
+      }
+    };
+
+    /** @return what {@link MomentDistribution#addTo} returns */
+    static double addTo(DDSketch sketch, double count, double meanMs, double varianceMs2) {
+      Fits fits = PER_THREAD.get();
+      Key key = new Key(sketch.getIndexMapping(), count, meanMs, varianceMs2);
+      Fit fit = fits.recent.get(key);
+      if (fit == null) {
+        Recorder recorder = new Recorder(sketch.getIndexMapping());
+        double max = MomentDistribution.addTo(recorder, count, meanMs, varianceMs2);
+        fit = new Fit(Arrays.copyOf(recorder.values, recorder.n), Arrays.copyOf(recorder.counts, recorder.n), max);
+        fits.recent.put(key, fit);
+      }
+      for (int i = 0; i < fit.values.length; i++) {
+        sketch.accept(fit.values[i], fit.counts[i]);
+      }
+      return fit.max;
+    }
+  }
+
+  /** A sketch that only notes what it is given, in order. */
+  private static final class Recorder extends DDSketch {
+    double[] values = new double[256];
+    double[] counts = new double[256];
+    int n;
+
+    Recorder(IndexMapping mapping) {
+      super(mapping, UnboundedSizeDenseStore::new);
+    }
+
+    @Override
+    public void accept(double value, double count) {
+      if (n == values.length) {
+        values = Arrays.copyOf(values, 2 * n);
+        counts = Arrays.copyOf(counts, 2 * n);
+      }
+      values[n] = value;
+      counts[n] = count;
+      n++;
+    }
   }
 
   public static final class AggregateSerde implements Serde<SketchAggregate> {
