@@ -19,6 +19,7 @@ import dev.headroom.streams.findings.FindingsChecker;
 import dev.headroom.streams.findings.FindingsProcessor;
 import dev.headroom.streams.latency.ScopeLimiter;
 import dev.headroom.streams.latency.KeyedWindows;
+import dev.headroom.streams.latency.Observations;
 import dev.headroom.streams.capacity.CapacitySettings;
 import dev.headroom.streams.capacity.DailyPeak;
 import dev.headroom.streams.capacity.ProjectionProcessor;
@@ -149,9 +150,9 @@ public final class HeadroomTopology {
 
     // Latency observations: moment estimates from statement deltas, exact samples as they come.
     MomentObservations moments = new MomentObservations(settings.topStatements());
-    KStream<String, Observation> fromDeltas = batches
-        .flatMap((k, batch) -> moments.from(batch), Named.as("moments"))
-        .processValues(() -> new TimestampFromValue<>(Observation::timestampMs), Named.as("moments-timestamp"));
+    KStream<String, Observations> fromDeltas = batches
+        .flatMap((k, batch) -> Observations.grouped(moments.from(batch)), Named.as("moments"))
+        .processValues(() -> new TimestampFromValue<>(Observations::timestampMs), Named.as("moments-timestamp"));
     KStream<String, Parsed<LatencySample>> samples = builder
         .stream(Topics.LATENCY.name(), Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("latency-in"))
         .processValues(() -> new ParseProcessor<>(Topics.LATENCY_SAMPLE_SERDE), Named.as("latency-parse"));
@@ -159,23 +160,23 @@ public final class HeadroomTopology {
         settings.sampleDedupeRetention(), Duration.ofMillis(1), false), Serdes.String(), Serdes.Long()));
     builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ScopeLimiter.STORE),
         Serdes.String(), new JsonStateSerde<>(ScopeLimiter.Scopes.class)));
-    KStream<String, Observation> exact = validOrDeadLetter(samples, "latency")
+    KStream<String, Observations> exact = validOrDeadLetter(samples, "latency")
         .processValues(() -> new SampleDedupe(settings.sampleDedupeRetention()), Named.as("latency-dedupe"),
             SampleDedupe.STORE)
         .processValues(() -> new ScopeLimiter(settings.maxScopes()), Named.as("latency-scopes"), ScopeLimiter.STORE)
         .map((k, s) -> {
           Observation o = Observation.exact(s.instanceId(), s.scope(), s.valueMs(), s.weight(),
               s.observedAt().toEpochMilli());
-          return KeyValue.pair(o.key(), o);
+          return KeyValue.pair(o.key(), Observations.of(o));
         }, Named.as("exact"));
 
     // One sketch per (instance|scope, minute), emitted once when the window closes by the key's own
     // event time; hours and days from them in the same task (the key stays instance|scope).
     KStream<String, LatencyWindow> minutes = windows(builder, LATENCY_STORE, fromDeltas.merge(exact,
             Named.as("observations"))
-        .repartition(Repartitioned.with(Serdes.String(), new JsonStateSerde<>(Observation.class))
+        .repartition(Repartitioned.with(Serdes.String(), new JsonStateSerde<>(Observations.class))
             .withName("observations")),
-        settings.latencyWindow(), settings.latencyGrace(), settings.latencyIdle(), "PT1M", SketchAggregate::add);
+        settings.latencyWindow(), settings.latencyGrace(), settings.latencyIdle(), "PT1M", Observations::fold);
     Duration hourGrace = settings.latencyWindow().plus(settings.latencyGrace());
     KStream<String, LatencyWindow> hours = windows(builder, "latency-hour-sketches", startTimed(minutes, "hour"),
         ONE_HOUR, hourGrace, settings.latencyIdle().plus(hourGrace), "PT1H", SketchAggregate::merge);
@@ -249,10 +250,12 @@ public final class HeadroomTopology {
   static <V> KStream<String, LatencyWindow> windows(StreamsBuilder builder, String store, KStream<String, V> in,
       Duration size, Duration grace, Duration idle, String label,
       java.util.function.BiFunction<SketchAggregate, V, SketchAggregate> fold) {
+    // cached: a window's sketch is rewritten with every record of its scope; between commits the
+    // cache keeps the latest and only that reaches RocksDB and the changelog
     builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(store), Serdes.String(),
-        new SketchAggregate.AggregateSerde()));
+        new SketchAggregate.AggregateSerde()).withCachingEnabled());
     builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(store + "-clocks"),
-        Serdes.String(), new JsonStateSerde<>(KeyedWindows.Clock.class)));
+        Serdes.String(), new JsonStateSerde<>(KeyedWindows.Clock.class)).withCachingEnabled());
     return in.process(() -> new KeyedWindows<V>(store, store + "-clocks", size, grace, idle, label, fold),
         Named.as(store), store, store + "-clocks");
   }
