@@ -62,10 +62,6 @@ class StreamsIT {
     Map<String, String> settings = StreamsItKit.streamsSettings(bootstrap, "streams-it-" + run, state.toString());
     settings.put(HeadroomStreamsConfig.LATENCY_GRACE_MS, Long.toString(GRACE.toMillis()));
     settings.put(HeadroomStreamsConfig.COMMIT_INTERVAL_MS, "100");
-    // Look for closed windows on every record rather than once a second of wall-clock time, so
-    // what is emitted depends on the input alone (as in the TopologyTestDriver tests).
-    settings.put(HeadroomStreamsConfig.KAFKA_PREFIX
-        + StreamsConfig.InternalConfig.EMIT_INTERVAL_MS_KSTREAMS_WINDOWED_AGGREGATION, "0");
 
     try (HeadroomStreams streams = new HeadroomStreams(new HeadroomStreamsConfig(settings));
         KafkaProducer<String, byte[]> producer = StreamsItKit.producer(bootstrap);
