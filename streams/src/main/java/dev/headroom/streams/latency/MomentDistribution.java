@@ -3,7 +3,6 @@ package dev.headroom.streams.latency;
 import com.datadoghq.sketch.ddsketch.DDSketch;
 import com.datadoghq.sketch.ddsketch.mapping.IndexMapping;
 import org.apache.commons.math3.distribution.NormalDistribution;
-import org.apache.commons.math3.special.Erf;
 
 /**
  * Folds a moment observation (calls, mean, variance over one interval) into a sketch as a
@@ -41,14 +40,16 @@ public final class MomentDistribution {
     double high = Math.min(Math.exp(mu - sigma * Z_TAIL), mapping.maxIndexableValue());
     int first = mapping.index(low);
     int last = mapping.index(high);
+    Bins bins = Bins.of(mapping, first, last);
+    double scale = 1 / (sigma * Math.sqrt(2));
     double below = 0.0; // the first bin takes the lower tail, the last the upper one
     double max = 0.0;
     for (int i = first; i <= last; i++) {
-      double above = i == last ? 1.0 : cdf(mapping.upperBound(i), mu, sigma);
+      double above = i == last ? 1.0 : 0.5 * erfc(-(bins.logUpper(i) - mu) * scale);
       double mass = above - below;
       below = above;
       if (mass > 0) {
-        double value = mapping.value(i);
+        double value = bins.value(i);
         sketch.accept(value, count * mass);
         max = value;
       }
@@ -56,8 +57,61 @@ public final class MomentDistribution {
     return max;
   }
 
-  private static double cdf(double x, double mu, double sigma) {
-    return 0.5 * Erf.erfc(-(Math.log(x) - mu) / (sigma * Math.sqrt(2)));
+  /**
+   * The complementary error function to a fractional error below 1.2e-7 everywhere (a Chebyshev
+   * fit, Numerical Recipes' erfcc): far below the sketch's 1 % and 30 times cheaper than the
+   * continued fraction of commons-math's {@code Erf.erfc}, which was most of the fit's time.
+   */
+  static double erfc(double x) {
+    double z = Math.abs(x);
+    double t = 1 / (1 + 0.5 * z);
+    double ans = t * Math.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418
+        + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223
+        + t * 0.17087277)))))))));
+    return x >= 0 ? ans : 2 - ans;
+  }
+
+  /**
+   * The logarithm of each bin's upper bound and each bin's value, computed once per mapping (every
+   * sketch here shares one) for the bins asked so far, instead of per bin and fit.
+   */
+  static final class Bins {
+    private static final java.util.Map<IndexMapping, Bins> KNOWN = new java.util.concurrent.ConcurrentHashMap<>();
+    private final int offset;
+    private final double[] logUpper;
+    private final double[] values;
+
+    private Bins(IndexMapping mapping, int from, int to) {
+      this.offset = from;
+      this.logUpper = new double[to - from + 1];
+      this.values = new double[to - from + 1];
+      for (int i = from; i <= to; i++) {
+        logUpper[i - from] = Math.log(mapping.upperBound(i));
+        values[i - from] = mapping.value(i);
+      }
+    }
+
+    static Bins of(IndexMapping mapping, int first, int last) {
+      Bins known = KNOWN.get(mapping);
+      if (known != null && first >= known.offset && last < known.offset + known.values.length) {
+        return known;
+      }
+      // grow to cover both, with room, so a few tables serve every fit
+      int from = known == null ? first : Math.min(first, known.offset);
+      int to = known == null ? last : Math.max(last, known.offset + known.values.length - 1);
+      int room = Math.max(64, (to - from) / 2);
+      Bins grown = new Bins(mapping, from - room, to + room);
+      KNOWN.put(mapping, grown);
+      return grown;
+    }
+
+    double logUpper(int index) {
+      return logUpper[index - offset];
+    }
+
+    double value(int index) {
+      return values[index - offset];
+    }
   }
 
   /** Standard normal quantiles at the midpoints of {@code n} equal-probability slices. */

@@ -35,4 +35,13 @@ class MomentDistributionTest {
     assertThat(sketch.getCount()).isEqualTo(10.0);
     assertThat(sketch.getValueAtQuantile(0.99)).isCloseTo(mean, within(mean * 0.01));
   }
+
+  @org.junit.jupiter.api.Test
+  void erfcShouldMatchCommonsMathToTheFitsPrecision() {
+    for (double x = -6; x <= 9; x += 0.001) {
+      double exact = org.apache.commons.math3.special.Erf.erfc(x);
+      org.assertj.core.api.Assertions.assertThat(MomentDistribution.erfc(x))
+          .as("erfc(%s)", x).isCloseTo(exact, org.assertj.core.api.Assertions.within(Math.max(1.3e-7 * exact, 1e-300)));
+    }
+  }
 }
