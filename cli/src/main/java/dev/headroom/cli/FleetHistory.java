@@ -38,6 +38,11 @@ final class FleetHistory {
   private final Truth truth;
   private long projections;
 
+  /** The history a simulator already published, with its truth. */
+  static FleetHistory of(String bootstrap, Truth truth) {
+    return new FleetHistory(bootstrap, truth);
+  }
+
   private FleetHistory(String bootstrap, Truth truth) {
     this.bootstrap = bootstrap;
     this.truth = truth;

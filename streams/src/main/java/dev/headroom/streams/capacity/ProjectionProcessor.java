@@ -35,8 +35,8 @@ public final class ProjectionProcessor implements Processor<String, Usage, Strin
   static final long DAY_MS = Duration.ofDays(1).toMillis();
   static final Duration PURGE_EVERY = Duration.ofMinutes(10);
 
-  /** One day's peak. */
-  public record Point(long dayStartMs, double peak) {}
+  /** One day's peak, and when in the day it was read (a growing resource peaks late in the day). */
+  public record Point(long dayStartMs, long atMs, double peak) {}
 
   /** The daily peaks of one resource within the lookback. */
   public record Peaks(List<Point> points) {}
@@ -110,7 +110,7 @@ public final class ProjectionProcessor implements Processor<String, Usage, Strin
     List<Point> points = new ArrayList<>(known == null ? List.of() : known.points());
     points.removeIf(p -> p.dayStartMs() == day.dayStartMs()
         || p.dayStartMs() <= day.dayStartMs() - lookbackDays * DAY_MS);
-    points.add(new Point(day.dayStartMs(), day.peak()));
+    points.add(new Point(day.dayStartMs(), day.peakAtMs(), day.peak()));
     points.sort(Comparator.comparingLong(Point::dayStartMs));
     peaks.put(key, new Peaks(points));
     if (day.capacity() == null || points.size() < settings.minPoints()
@@ -121,7 +121,7 @@ public final class ProjectionProcessor implements Processor<String, Usage, Strin
     double[] t = new double[points.size()];
     double[] y = new double[points.size()];
     for (int i = 0; i < t.length; i++) {
-      t[i] = (points.get(i).dayStartMs() - first) / (double) DAY_MS;
+      t[i] = (points.get(i).atMs() - first) / (double) DAY_MS;
       y[i] = points.get(i).peak();
     }
     long computedAt = day.dayStartMs() + DAY_MS;

@@ -137,16 +137,17 @@ class CapacityTopologyTest {
       assertThat(storage.computedAt()).isEqualTo(DAY0.plus(Duration.ofDays(9)));
       assertThat(storage.model()).isEqualTo("linear");
       assertThat(storage.params().slope()).isCloseTo(10 * GB, within(1e-3 * GB));
-      // a day's peak is its last reading (18:00), 400 + 10·(d + 0.75) GB; the next day's (day 9) is 497.5 GB,
-      // and 800 GB (80 %) is (800 - 497.5) / 10 = 30.25 days later
-      assertThat(storage.timeToSaturationDays()).isCloseTo(30.25, within(1e-3));
-      assertThat(storage.saturationAt()).isEqualTo(storage.computedAt().plus(Duration.ofMinutes(30 * 1440 + 360)));
+      // a day's peak is its last reading, 400 + 10·(d + 0.75) GB at 18:00, fitted at that time: the line is
+      // 400 + 10 GB a day, 490 GB at the end of day 8, and 800 GB (80 %) is (800 - 490) / 10 = 31 days later
+      assertThat(storage.timeToSaturationDays()).isCloseTo(31, within(1e-3));
+      assertThat(storage.saturationAt()).isEqualTo(storage.computedAt().plus(Duration.ofDays(31)));
       Projection connections = last(out, "connections", "baseline");
-      // peaks 20 + d (whole connections), day 9's 29; 80 % of 100 is 80 in 51 days
+      // 20 + d all day (whole connections), the peak at its first reading, 00:00: 29 at the end of day 8,
+      // and 80 % of 100 is 80 in 51 days
       assertThat(connections.timeToSaturationDays()).isCloseTo(51, within(1e-3));
       assertThat(storage.bottleneck()).isTrue();
       assertThat(connections.bottleneck()).isFalse();
-      assertThat(last(out, "storage", "traffic-x2").timeToSaturationDays()).isCloseTo(30.25 / 2, within(1e-3));
+      assertThat(last(out, "storage", "traffic-x2").timeToSaturationDays()).isCloseTo(31.0 / 2, within(1e-3));
       assertThat(out).filteredOn(p -> p.resource().equals("cpu")).isEmpty(); // no host deltas at 6 h: gap
       assertThat(out).allSatisfy(p -> assertThat(p.computedAt()).isAfterOrEqualTo(DAY0.plus(Duration.ofDays(7))));
     }
