@@ -62,22 +62,25 @@ public final class DeployCheckProcessor implements Processor<String, DeployInput
   public void process(Record<String, DeployInput> record) {
     DeployInput in = record.value();
     String instance = in.instanceId();
+    boolean due; // judging and forgetting scan the instance's stores: once a minute of its time, not per record
     if (in.deploy() != null) {
       String key = instance + SEPARATOR + in.deploy().id();
-      if (deploys.get(key) == null) {
+      due = deploys.get(key) == null;
+      if (due) {
         deploys.put(key, new Marker(in.deploy(), false));
       }
     } else {
       String key = minuteKey(instance, Math.floorDiv(in.atMs(), MINUTE_MS) * MINUTE_MS);
       Minute m = minutes.get(key);
       minutes.put(key, add(m == null ? new Minute(null, 0, 0, 0, 0) : m, in));
-      Long clock = clocks.get(instance);
-      if (clock == null || in.atMs() > clock) {
+      Long before = clocks.get(instance);
+      due = before == null || Math.floorDiv(in.atMs(), MINUTE_MS) > Math.floorDiv(before, MINUTE_MS);
+      if (before == null || in.atMs() > before) {
         clocks.put(instance, in.atMs());
       }
     }
     Long clock = clocks.get(instance);
-    if (clock != null) {
+    if (due && clock != null) {
       judge(instance, clock);
       forget(instance, clock);
     }
