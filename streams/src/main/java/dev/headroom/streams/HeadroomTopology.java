@@ -76,7 +76,7 @@ public final class HeadroomTopology {
 
   public static void define(StreamsBuilder builder, TopologySettings settings) {
     builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(DeltaProcessor.STORE),
-        Serdes.String(), new JsonStateSerde<>(CounterState.class)));
+        Serdes.String(), new CounterState.Serde()));
 
     // Snapshots: parse, dead-letter what cannot be read, difference the counters.
     KStream<String, Parsed<Snapshot>> snapshots = builder
@@ -193,17 +193,26 @@ public final class HeadroomTopology {
     KStream<String, Parsed<Event>> events = builder
         .stream(Topics.EVENTS.name(), Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("events-in"))
         .processValues(() -> new ParseProcessor<>(Topics.EVENT_SERDE), Named.as("events-parse"));
-    KStream<String, DeployInput> deployInputs = validOrDeadLetter(events, "events")
+    // Two repartition topics, one per side: a merge of the snapshot side's streams with the
+    // observation side's would make them one sub-topology, whose task then waits after every commit
+    // for the fetch of what it has just written to the observations topic before it takes the next
+    // snapshot (its buffer for that partition is empty and its lag unknown).
+    KStream<String, DeployInput> deployMarkersAndCounts = validOrDeadLetter(events, "events")
         .filter((k, e) -> Event.DEPLOY.equals(e.kind()), Named.as("deploys"))
         .mapValues((Event e) -> DeployInput.of(e), Named.as("deploy-markers"))
-        .merge(minutes.filter((k, w) -> "instance".equals(w.scope()) && w.count() > 0, Named.as("deploy-minutes"))
-            .mapValues((LatencyWindow w) -> DeployInput.of(w), Named.as("deploy-minute-inputs")),
-            Named.as("deploy-marker-and-minutes"))
         .merge(batches.flatMapValues(b -> DeployInput.of(b.section(), b.deltas()), Named.as("deploy-counts")),
             Named.as("deploy-all-inputs"))
         .selectKey((k, in) -> in.instanceId(), Named.as("deploy-by-instance"))
         .repartition(Repartitioned.with(Serdes.String(), new JsonStateSerde<>(DeployInput.class))
             .withName("deploy-inputs"));
+    KStream<String, DeployInput> deployMinutes = minutes
+        .filter((k, w) -> "instance".equals(w.scope()) && w.count() > 0, Named.as("deploy-minutes"))
+        .mapValues((LatencyWindow w) -> DeployInput.of(w), Named.as("deploy-minute-inputs"))
+        .selectKey((k, in) -> in.instanceId(), Named.as("deploy-minutes-by-instance"))
+        .repartition(Repartitioned.with(Serdes.String(), new JsonStateSerde<>(DeployInput.class))
+            .withName("deploy-minutes"));
+    KStream<String, DeployInput> deployInputs = deployMarkersAndCounts.merge(deployMinutes,
+        Named.as("deploy-marker-and-minutes"));
     builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(DeployCheckProcessor.MINUTES_STORE),
         Serdes.String(), new JsonStateSerde<>(DeployCheckProcessor.Minute.class)));
     builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(DeployCheckProcessor.DEPLOYS_STORE),
@@ -223,9 +232,11 @@ public final class HeadroomTopology {
         validSnapshots.flatMapValues((Snapshot s) -> TrendReadings.of(s), Named.as("trend-snapshot-readings"))
             .merge(batches.flatMapValues(b -> TrendReadings.of(b.section(), b.deltas()),
                 Named.as("trend-delta-readings")), Named.as("trend-catalog-readings")));
-    latencyTrends.merge(catalogTrends, Named.as("trends"))
-        .to(Topics.TRENDS.name(), Produced.with(Topics.TRENDS.keySerde(), Topics.TRENDS.valueSerde())
-            .withName("trends-out"));
+    // two sinks to one topic, not a merge: the two sides stay separate sub-topologies (see deploy inputs)
+    latencyTrends.to(Topics.TRENDS.name(), Produced.with(Topics.TRENDS.keySerde(), Topics.TRENDS.valueSerde())
+        .withName("trends-latency-out"));
+    catalogTrends.to(Topics.TRENDS.name(), Produced.with(Topics.TRENDS.keySerde(), Topics.TRENDS.valueSerde())
+        .withName("trends-catalog-out"));
     minutes.merge(hours, Named.as("latency-with-hours")).merge(days, Named.as("latency-all-windows"))
         .processValues(() -> new TimestampFromValue<LatencyWindow>(w -> w.windowEnd().toEpochMilli()),
             Named.as("latency-timestamp"))

@@ -39,10 +39,19 @@ public final class KafkaBrokerProcess implements AutoCloseable {
   private final Path properties;
   private final Path log;
   private final String bootstrapServers;
+  private final List<String> jvmOptions;
   private Process process;
 
-  private KafkaBrokerProcess(Path dir, int port, int controllerPort) throws IOException {
+  /** A test broker's JVM: small, serial GC, C1 only; it starts fast and its throughput does not matter. */
+  public static final List<String> TEST_JVM = List.of("-Xms256m", "-Xmx256m", "-XX:+UseSerialGC",
+      "-XX:TieredStopAtLevel=1");
+  /** The JVM options Kafka's own start script gives a broker (1 GB heap, G1, full JIT): for benchmarks. */
+  public static final List<String> KAFKA_DEFAULT_JVM = List.of("-Xms1g", "-Xmx1g", "-XX:+UseG1GC",
+      "-XX:MaxGCPauseMillis=20", "-XX:InitiatingHeapOccupancyPercent=35");
+
+  private KafkaBrokerProcess(Path dir, int port, int controllerPort, List<String> jvmOptions) throws IOException {
     this.dir = dir;
+    this.jvmOptions = List.copyOf(jvmOptions);
     this.properties = dir.resolve("server.properties");
     this.log = dir.resolve("broker.log");
     this.bootstrapServers = "127.0.0.1:" + port;
@@ -70,9 +79,14 @@ public final class KafkaBrokerProcess implements AutoCloseable {
 
   /** Formats fresh storage under {@code dir} and starts the broker; returns once it serves requests. */
   public static KafkaBrokerProcess start(Path dir) {
+    return start(dir, TEST_JVM);
+  }
+
+  /** As {@link #start(Path)}, with the broker JVM's heap, GC and JIT options. */
+  public static KafkaBrokerProcess start(Path dir, List<String> jvmOptions) {
     try {
       Files.createDirectories(dir);
-      KafkaBrokerProcess broker = new KafkaBrokerProcess(dir, freePort(), freePort());
+      KafkaBrokerProcess broker = new KafkaBrokerProcess(dir, freePort(), freePort(), jvmOptions);
       Process format = broker.java("kafka.tools.StorageTool", "format", "-t", Uuid.randomUuid().toString(), "-c",
           broker.properties.toString()).redirectOutput(broker.log.toFile()).redirectErrorStream(true).start();
       if (!format.waitFor(60, TimeUnit.SECONDS) || format.exitValue() != 0) {
@@ -141,10 +155,7 @@ public final class KafkaBrokerProcess implements AutoCloseable {
   private ProcessBuilder java(String mainClass, String... args) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.add("-Xms256m");
-    command.add("-Xmx256m");
-    command.add("-XX:+UseSerialGC");
-    command.add("-XX:TieredStopAtLevel=1"); // starts faster; throughput does not matter here
+    command.addAll(jvmOptions);
     command.add("-Djava.awt.headless=true");
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));

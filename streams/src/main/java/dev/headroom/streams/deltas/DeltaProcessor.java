@@ -45,6 +45,7 @@ public final class DeltaProcessor implements FixedKeyProcessor<String, Snapshot,
   private KeyValueStore<String, CounterState> store;
   private Sensor stale;
   private Sensor first;
+  private Readings readings;
 
   @Override
   public void init(FixedKeyProcessorContext<String, DeltaBatch> context) {
@@ -59,6 +60,27 @@ public final class DeltaProcessor implements FixedKeyProcessor<String, Snapshot,
         Sensor.RecordingLevel.INFO, "thread-id", thread, "task-id", context.taskId().toString());
     // wall-clock scheduled, event-time judged: a replay of old history forgets as living through it would
     context.schedule(PURGE_EVERY, PunctuationType.WALL_CLOCK_TIME, now -> forgetVanished());
+    this.readings = new Readings() {
+      @Override
+      public CounterState get(String key) {
+        return store.get(key);
+      }
+
+      @Override
+      public void put(String key, CounterState reading) {
+        store.put(key, reading);
+      }
+
+      @Override
+      public void stale() {
+        stale.record();
+      }
+
+      @Override
+      public void first() {
+        first.record();
+      }
+    };
   }
 
   /** Deletes the readings of objects whose last capture is older than the newest capture minus forgetAfter. */
@@ -84,32 +106,56 @@ public final class DeltaProcessor implements FixedKeyProcessor<String, Snapshot,
   public void process(FixedKeyRecord<String, Snapshot> record) {
     Snapshot snapshot = record.value();
     latestCapture = Math.max(latestCapture, snapshot.capturedAt().toEpochMilli());
+    List<Delta> out = difference(snapshot, readings);
+    if (!out.isEmpty()) {
+      context.forward(record.withValue(new DeltaBatch(snapshot.instanceId(), snapshot.section(), out)));
+    }
+  }
+
+  /** Where {@link #difference} finds each object's last reading and keeps its new one. */
+  public interface Readings {
+    CounterState get(String key);
+
+    void put(String key, CounterState reading);
+
+    /** A reading no newer than the one kept (a duplicate or a replay): dropped. */
+    default void stale() {}
+
+    /** An object seen for the first time: no delta yet. */
+    default void first() {}
+  }
+
+  /**
+   * The deltas of one snapshot section's rows against the last readings, which it updates: the
+   * whole of this processor's work but for the store, so a benchmark can measure the contract's
+   * own cost. Sections without counters yield nothing.
+   */
+  public static List<Delta> difference(Snapshot snapshot, Readings readings) {
     Sections.Section section = Sections.BY_NAME.get(snapshot.section());
     if (section == null) {
-      return;
+      return List.of();
     }
-    List<Delta> out = new ArrayList<>();
+    List<Delta> out = new ArrayList<>(snapshot.rows().size());
+    String prefix = snapshot.instanceId() + "|" + section.name() + "|";
     for (Map<String, Object> row : snapshot.rows()) {
       String object = identity(section, row);
-      String key = snapshot.instanceId() + "|" + section.name() + "|" + object;
+      String key = prefix + object;
       CounterState current = reading(snapshot, section, row);
       DeltaCalculator.Result result = DeltaCalculator.compute(snapshot.instanceId(), section.name(), object,
-          labels(section, row), store.get(key), current, snapshot.intervalMs());
+          labels(section, row), readings.get(key), current, snapshot.intervalMs());
       switch (result.verdict()) {
-        case STALE -> stale.record();
+        case STALE -> readings.stale();
         case FIRST -> {
-          first.record();
-          store.put(key, current);
+          readings.first();
+          readings.put(key, current);
         }
         case DELTA -> {
           out.add(result.delta().orElseThrow());
-          store.put(key, current);
+          readings.put(key, current);
         }
       }
     }
-    if (!out.isEmpty()) {
-      context.forward(record.withValue(new DeltaBatch(snapshot.instanceId(), section.name(), out)));
-    }
+    return out;
   }
 
   static String identity(Sections.Section section, Map<String, Object> row) {

@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * The catalog health checks: functions from one snapshot section (or one batch of deltas) to
@@ -19,7 +20,16 @@ import java.util.Map;
  */
 public final class Checks {
   /** One object's state under one check. */
-  public record Verdict(String check, String object, String severity, double value, double threshold, String advice) {}
+  /**
+   * One object's state under one check. The advice is written only when it is sent (a finding that
+   * changed), not for every healthy object of every snapshot.
+   */
+  public record Verdict(String check, String object, String severity, double value, double threshold,
+      Supplier<String> adviceText) {
+    public String advice() {
+      return adviceText.get();
+    }
+  }
 
   /** How long an index has gone without a scan, as far as anyone knows; null when unknown or scanned lately. */
   @FunctionalInterface
@@ -65,7 +75,7 @@ public final class Checks {
         String severity = grade(age, t.xidAgeWarning(), t.xidAgeCritical());
         out.add(new Verdict("xid_age", str(r.get("datname")), severity, age,
             severity.equals("critical") ? t.xidAgeCritical() : t.xidAgeWarning(),
-            "transaction IDs are " + pct(age / WRAPAROUND) + " of the way to wraparound: find what holds back"
+            () -> "transaction IDs are " + pct(age / WRAPAROUND) + " of the way to wraparound: find what holds back"
                 + " VACUUM FREEZE (long transactions, abandoned slots, prepared transactions) and vacuum the oldest"
                 + " tables"));
       }
@@ -86,20 +96,20 @@ public final class Checks {
       double share = live + dead > 0 ? dead / (live + dead) : 0;
       boolean bloated = dead >= t.deadTupleMinRows() && share > t.deadTupleShare();
       out.add(new Verdict("dead_tuples", object, bloated ? "warning" : "ok", share, t.deadTupleShare(),
-          "dead rows are " + pct(share) + " of the table (" + (long) dead + "): " + vacuumAdvice(r, live, settings)));
+          () -> "dead rows are " + pct(share) + " of the table (" + (long) dead + "): " + vacuumAdvice(r, live, settings)));
       double bytes = firstNumber(r, "table_bytes", "estimated_bytes");
       double seqScans = orZero(r.get("seq_scan"));
       double idxScans = orZero(r.get("idx_scan"));
       boolean seqHeavy = bytes >= t.seqScanMinBytes() && seqScans > 100 && seqScans > idxScans;
       out.add(new Verdict("seq_scan_heavy", object, seqHeavy ? "warning" : "ok", seqScans, idxScans,
-          "a " + size(bytes) + " table read mostly by sequential scans (" + (long) seqScans + " against "
+          () -> "a " + size(bytes) + " table read mostly by sequential scans (" + (long) seqScans + " against "
               + (long) idxScans + " index scans): a missing index is likely; look for its statements in the top"
               + " statements"));
       double inserts = orZero(r.get("n_tup_ins"));
       double deletes = orZero(r.get("n_tup_del"));
       boolean onlyGrows = bytes >= t.partitionMinBytes() && inserts > 0 && deletes <= 0.01 * inserts;
       out.add(new Verdict("partition_candidate", object, onlyGrows ? "info" : "ok", bytes, t.partitionMinBytes(),
-          "a " + size(bytes) + " table that only grows (" + (long) inserts + " rows inserted, " + (long) deletes
+          () -> "a " + size(bytes) + " table that only grows (" + (long) inserts + " rows inserted, " + (long) deletes
               + " deleted since statistics were reset): partition it by time, so old rows go by detaching or"
               + " dropping a partition instead of DELETE and VACUUM, and queries on recent rows touch small"
               + " partitions"));
@@ -151,7 +161,7 @@ public final class Checks {
       Duration idle = keeps ? null : unusedFor.of(object, r);
       boolean unused = idle != null && idle.compareTo(t.unusedIndexPeriod()) >= 0 && bytes >= t.unusedIndexMinBytes();
       out.add(new Verdict("unused_index", object, unused ? "warning" : "ok", bytes, t.unusedIndexMinBytes(),
-          "no scans for " + days(idle) + ": it costs every write and " + size(bytes)
+          () -> "no scans for " + days(idle) + ": it costs every write and " + size(bytes)
               + " of disk; drop it if no rare job needs it (DROP INDEX CONCURRENTLY), and check the standbys first:"
               + " their scans are not counted here"));
       String definition = str(r.get("definition"));
@@ -166,7 +176,7 @@ public final class Checks {
       for (String object : same) {
         boolean duplicate = same.size() > 1;
         out.add(new Verdict("duplicate_index", object, duplicate ? "warning" : "ok", same.size(), 1,
-            duplicate ? "the same index as " + String.join(", ", same.stream().filter(o -> !o.equals(object)).toList())
+            () -> duplicate ? "the same index as " + String.join(", ", same.stream().filter(o -> !o.equals(object)).toList())
                 + ": keep one" : "no duplicate"));
       }
     }
@@ -185,7 +195,7 @@ public final class Checks {
       String severity = grade(share, t.connectionsWarning(), t.connectionsCritical());
       out.add(new Verdict("connections", "", severity, share,
           severity.equals("critical") ? t.connectionsCritical() : t.connectionsWarning(),
-          (long) connections + " of " + (long) usable + " usable connections in use: put a pooler in front"
+          () -> (long) connections + " of " + (long) usable + " usable connections in use: put a pooler in front"
               + " (PgBouncer) or raise max_connections with care"));
     }
     return out;
@@ -199,7 +209,7 @@ public final class Checks {
       String severity = grade(retained, t.slotWalWarningBytes(), t.slotWalCriticalBytes());
       out.add(new Verdict("slot_retained_wal", slot, severity, retained,
           severity.equals("critical") ? t.slotWalCriticalBytes() : t.slotWalWarningBytes(),
-          "the slot holds " + size(retained) + " of WAL on the server's disk"
+          () -> "the slot holds " + size(retained) + " of WAL on the server's disk"
               + (Boolean.FALSE.equals(r.get("active")) ? " and nobody reads it: drop it if its consumer is gone"
                   + " (SELECT pg_drop_replication_slot('" + slot + "'))" : ": its consumer lags")));
     }
@@ -217,7 +227,7 @@ public final class Checks {
       String severity = grade(lag, t.replicationLagWarningS(), t.replicationLagCriticalS());
       out.add(new Verdict("replication_lag", object, severity, lag,
           severity.equals("critical") ? t.replicationLagCriticalS() : t.replicationLagWarningS(),
-          "replay is " + (long) (double) lag + " s behind: check the standby's I/O and CPU, long queries on it"
+          () -> "replay is " + (long) (double) lag + " s behind: check the standby's I/O and CPU, long queries on it"
               + " (hot_standby_feedback, max_standby_streaming_delay) and the network"));
     }
     return out;
@@ -232,12 +242,12 @@ public final class Checks {
       double maxwaitMs = orZero(r.get("maxwait_ms"));
       String severity = waiting > 0 && maxwaitMs >= 1000 ? "critical" : waiting > 0 ? "warning" : "ok";
       out.add(new Verdict("pool_waiting", object, severity, waiting, 0,
-          (long) waiting + " clients wait for a server connection (longest " + (long) maxwaitMs + " ms): the pool"
+          () -> (long) waiting + " clients wait for a server connection (longest " + (long) maxwaitMs + " ms): the pool"
               + " is too small for the load, or its transactions too long"));
       if (active + waiting > 0) {
         double efficiency = active / (active + waiting);
         out.add(new Verdict("pool_efficiency", object, efficiency < t.poolEfficiency() ? "warning" : "ok", efficiency,
-            t.poolEfficiency(), "only " + pct(efficiency) + " of the clients that want a server connection have one"
+            t.poolEfficiency(), () -> "only " + pct(efficiency) + " of the clients that want a server connection have one"
                 + " (cl_active " + (long) active + ", cl_waiting " + (long) waiting + "): raise default_pool_size"
                 + " if the server has room, or shorten the transactions that hold connections"));
       }
@@ -256,7 +266,7 @@ public final class Checks {
       String severity = grade(used, t.diskWarning(), t.diskCritical());
       out.add(new Verdict("disk_usage", str(r.get("data_directory")), severity, used,
           severity.equals("critical") ? t.diskCritical() : t.diskWarning(),
-          "the data directory's filesystem is " + pct(used) + " full (" + size(total - orZero(r.get("disk_used_bytes")))
+          () -> "the data directory's filesystem is " + pct(used) + " full (" + size(total - orZero(r.get("disk_used_bytes")))
               + " free): see headroom.projections.v1 for when it fills; grow the volume, or find what grows"
               + " (tables, retained WAL, logs)"));
     }
@@ -282,7 +292,7 @@ public final class Checks {
               d.labels().getOrDefault("table", ""));
       out.add(new Verdict(databases ? "cache_hit_ratio" : "table_cache_hit_ratio", object,
           ratio < t.cacheHitRatio() ? "warning" : "ok", ratio, t.cacheHitRatio(),
-          "only " + pct(ratio) + " of " + (databases ? "block" : "this table's heap block") + " reads hit the buffer"
+          () -> "only " + pct(ratio) + " of " + (databases ? "block" : "this table's heap block") + " reads hit the buffer"
               + " cache: the working set outgrows shared_buffers (or a scan reads a large table): look at the"
               + " statements with the most shared_blks_read"));
     }

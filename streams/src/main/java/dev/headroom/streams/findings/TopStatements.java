@@ -92,29 +92,31 @@ public final class TopStatements {
     List<Checks.Verdict> out = new ArrayList<>();
     for (int i = 0; i < now.byTotal().size(); i++) {
       Statement s = now.byTotal().get(i);
+      int rank = i + 1;
       double threshold = now.byTotal().get(now.byTotal().size() - 1).totalMs();
       out.add(new Checks.Verdict("top_total_time", "query:" + s.queryid(), "info", s.totalMs(), threshold,
-          String.format(java.util.Locale.ROOT, "#%d by total execution time: %s of all statement time, %.0f calls,"
-              + " %.2f ms mean (%s)%s", i + 1, Checks.pct(now.totalMs() > 0 ? s.totalMs() / now.totalMs() : 0),
+          () -> String.format(java.util.Locale.ROOT, "#%d by total execution time: %s of all statement time, %.0f calls,"
+              + " %.2f ms mean (%s)%s", rank, Checks.pct(now.totalMs() > 0 ? s.totalMs() / now.totalMs() : 0),
               s.calls(), s.meanMs(), s.datname(), text(s))));
     }
     for (int i = 0; i < now.byMean().size(); i++) {
       Statement s = now.byMean().get(i);
+      int rank = i + 1;
       double threshold = now.byMean().get(now.byMean().size() - 1).meanMs();
       out.add(new Checks.Verdict("top_mean_time", "query:" + s.queryid(), "info", s.meanMs(), threshold,
-          String.format(java.util.Locale.ROOT, "#%d by mean execution time: %.2f ms over %.0f calls (%s)%s", i + 1,
+          () -> String.format(java.util.Locale.ROOT, "#%d by mean execution time: %.2f ms over %.0f calls (%s)%s", rank,
               s.meanMs(), s.calls(), s.datname(), text(s))));
     }
     Set<String> total = now.totalIds();
     Set<String> mean = now.meanIds();
     for (Statement s : before.byTotal()) {
       if (!total.contains(s.queryid())) {
-        out.add(new Checks.Verdict("top_total_time", "query:" + s.queryid(), "ok", 0, 0, "no longer a leader"));
+        out.add(new Checks.Verdict("top_total_time", "query:" + s.queryid(), "ok", 0, 0, () -> "no longer a leader"));
       }
     }
     for (Statement s : before.byMean()) {
       if (!mean.contains(s.queryid())) {
-        out.add(new Checks.Verdict("top_mean_time", "query:" + s.queryid(), "ok", 0, 0, "no longer a leader"));
+        out.add(new Checks.Verdict("top_mean_time", "query:" + s.queryid(), "ok", 0, 0, () -> "no longer a leader"));
       }
     }
     return out;
@@ -124,8 +126,22 @@ public final class TopStatements {
     return s.query().isEmpty() ? "" : ": " + s.query();
   }
 
-  private static String abbreviate(String query) {
-    String flat = query.replaceAll("\\s+", " ").trim();
-    return flat.length() <= QUERY_CHARS ? flat : flat.substring(0, QUERY_CHARS - 1) + "…";
+  /** The query text with its whitespace runs as one space, cut at {@code QUERY_CHARS} (no regex: every row, every snapshot). */
+  static String abbreviate(String query) {
+    StringBuilder sb = new StringBuilder(Math.min(query.length(), QUERY_CHARS));
+    boolean space = false;
+    for (int i = 0; i < query.length() && sb.length() <= QUERY_CHARS; i++) {
+      char c = query.charAt(i);
+      if (Character.isWhitespace(c)) {
+        space = sb.length() > 0;
+      } else {
+        if (space) {
+          sb.append(' ');
+          space = false;
+        }
+        sb.append(c);
+      }
+    }
+    return sb.length() <= QUERY_CHARS ? sb.toString() : sb.substring(0, QUERY_CHARS - 1) + "…";
   }
 }

@@ -45,9 +45,6 @@ public record Observations(List<Observation> list) {
 
   /** Adds every observation to the window's aggregate. */
   public static SketchAggregate fold(SketchAggregate agg, Observations observations) {
-    for (Observation o : observations.list()) {
-      agg.add(o);
-    }
-    return agg;
+    return agg.addAll(observations.list());
   }
 }

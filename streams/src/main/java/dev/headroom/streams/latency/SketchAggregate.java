@@ -2,12 +2,14 @@ package dev.headroom.streams.latency;
 
 import com.datadoghq.sketch.ddsketch.DDSketch;
 import com.datadoghq.sketch.ddsketch.mapping.IndexMapping;
+import com.datadoghq.sketch.ddsketch.store.Store;
 import com.datadoghq.sketch.ddsketch.store.UnboundedSizeDenseStore;
 import dev.headroom.schemas.LatencySketches;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -36,6 +38,29 @@ public final class SketchAggregate {
         : addExact(o);
     maxMs = Math.max(maxMs, Math.max(added, o.maxMs()));
     methods.add(o.method());
+    return this;
+  }
+
+  /**
+   * Adds many observations at once: the moment fits' bin counts are summed in a dense array first
+   * and reach the sketch's store once per bin, not once per statement and bin (a statements
+   * message puts hundreds of fits of a few hundred bins each into the instance's sketch). The
+   * counts are the same sums, added in another order.
+   */
+  public SketchAggregate addAll(List<Observation> observations) {
+    Bins bins = Bins.PER_THREAD.get();
+    try {
+      for (Observation o : observations) {
+        double added = o.method() == Observation.Method.MOMENT
+            ? Fits.addTo(sketch, bins, o.count(), o.meanMs(), o.varianceMs2())
+            : addExact(o);
+        maxMs = Math.max(maxMs, Math.max(added, o.maxMs()));
+        methods.add(o.method());
+      }
+      bins.drainInto(sketch.getPositiveValueStore());
+    } finally {
+      bins.clear();
+    }
     return this;
   }
 
@@ -93,7 +118,10 @@ public final class SketchAggregate {
 
     private record Key(IndexMapping mapping, double count, double meanMs, double varianceMs2) {}
 
-    private record Fit(double[] values, double[] counts, double max) {}
+    /** The calls of one fit, with each value's bin index in the mapping (or {@link #ACCEPT}: replayed as a call). */
+    private record Fit(double[] values, double[] counts, int[] indexes, double max) {}
+
+    private static final int ACCEPT = Integer.MIN_VALUE;
 
     private final Map<Key, Fit> recent = new LinkedHashMap<>(2 * SIZE, 0.75f, true) {
       @Override
@@ -104,19 +132,87 @@ public final class SketchAggregate {
 
     /** @return what {@link MomentDistribution#addTo} returns */
     static double addTo(DDSketch sketch, double count, double meanMs, double varianceMs2) {
+      return addTo(sketch, null, count, meanMs, varianceMs2);
+    }
+
+    /** As {@link #addTo(DDSketch, double, double, double)}, the positive bins' counts into {@code bins} when given. */
+    static double addTo(DDSketch sketch, Bins bins, double count, double meanMs, double varianceMs2) {
       Fits fits = PER_THREAD.get();
-      Key key = new Key(sketch.getIndexMapping(), count, meanMs, varianceMs2);
+      IndexMapping mapping = sketch.getIndexMapping();
+      Key key = new Key(mapping, count, meanMs, varianceMs2);
       Fit fit = fits.recent.get(key);
       if (fit == null) {
-        Recorder recorder = new Recorder(sketch.getIndexMapping());
+        Recorder recorder = new Recorder(mapping);
         double max = MomentDistribution.addTo(recorder, count, meanMs, varianceMs2);
-        fit = new Fit(Arrays.copyOf(recorder.values, recorder.n), Arrays.copyOf(recorder.counts, recorder.n), max);
+        int[] indexes = new int[recorder.n];
+        for (int i = 0; i < recorder.n; i++) {
+          double v = recorder.values[i];
+          // what DDSketch.accept does with a positive, trackable value and a count: one bin of the positive store
+          indexes[i] = v > mapping.minIndexableValue() && v <= mapping.maxIndexableValue() && recorder.counts[i] >= 0
+              ? mapping.index(v) : ACCEPT;
+        }
+        fit = new Fit(Arrays.copyOf(recorder.values, recorder.n), Arrays.copyOf(recorder.counts, recorder.n), indexes,
+            max);
         fits.recent.put(key, fit);
       }
+      Store positive = sketch.getPositiveValueStore();
       for (int i = 0; i < fit.values.length; i++) {
-        sketch.accept(fit.values[i], fit.counts[i]);
+        if (fit.indexes[i] == ACCEPT) {
+          sketch.accept(fit.values[i], fit.counts[i]);
+        } else if (bins != null) {
+          bins.add(fit.indexes[i], fit.counts[i]);
+        } else {
+          positive.add(fit.indexes[i], fit.counts[i]);
+        }
       }
       return fit.max;
+    }
+  }
+
+  /** Bin counts by index in a dense array, per stream thread, drained into a sketch's store. */
+  static final class Bins {
+    private static final ThreadLocal<Bins> PER_THREAD = ThreadLocal.withInitial(Bins::new);
+    private double[] counts = new double[4096];
+    private int offset;
+    private int min = Integer.MAX_VALUE;
+    private int max = Integer.MIN_VALUE;
+
+    void add(int index, double count) {
+      if (min > max) {
+        offset = index - counts.length / 2;
+      } else if (index - offset < 0 || index - offset >= counts.length) {
+        grow(index);
+      }
+      counts[index - offset] += count;
+      min = Math.min(min, index);
+      max = Math.max(max, index);
+    }
+
+    private void grow(int index) {
+      int lo = Math.min(min, index);
+      int hi = Math.max(max, index);
+      double[] bigger = new double[Math.max(2 * counts.length, 2 * (hi - lo + 1))];
+      int newOffset = lo - (bigger.length - (hi - lo + 1)) / 2;
+      System.arraycopy(counts, min - offset, bigger, min - newOffset, max - min + 1);
+      counts = bigger;
+      offset = newOffset;
+    }
+
+    void drainInto(Store store) {
+      for (int index = min; index <= max; index++) {
+        double c = counts[index - offset];
+        if (c != 0) {
+          store.add(index, c);
+        }
+      }
+    }
+
+    void clear() {
+      if (min <= max) {
+        java.util.Arrays.fill(counts, min - offset, max - offset + 1, 0.0);
+      }
+      min = Integer.MAX_VALUE;
+      max = Integer.MIN_VALUE;
     }
   }
 

@@ -63,4 +63,41 @@ class SketchAggregateTest {
     MomentDistribution.addTo(expected, first.count(), first.meanMs(), first.varianceMs2());
     assertThat(LatencySketches.encode(stored.sketch())).isEqualTo(LatencySketches.encode(expected));
   }
+
+  @Test
+  void shouldAddManyObservationsAtOnceAsOneByOne() {
+    // a folded statements message: moment fits and exact samples into a sketch that already holds some
+    SplittableRandom random = new SplittableRandom(7);
+    List<Observation> batch = new ArrayList<>();
+    for (int i = 0; i < 600; i++) {
+      double mean = Math.exp(2 * random.nextGaussian());
+      double cv = 2 * random.nextDouble();
+      batch.add(i % 5 == 4
+          ? new Observation("prod/db-1", "instance", Observation.Method.EXACT, 1, mean, 0, mean, 0L)
+          : moment(1 + random.nextInt(10_000), mean, cv * cv * mean * mean));
+    }
+    Observation before = moment(50, 4.0, 9.0);
+    SketchAggregate oneByOne = new SketchAggregate().add(before);
+    batch.forEach(oneByOne::add);
+    SketchAggregate atOnce = new SketchAggregate().add(before).addAll(batch);
+
+    assertThat(atOnce.maxMs()).isEqualTo(oneByOne.maxMs());
+    assertThat(atOnce.method()).isEqualTo("mixed");
+    assertThat(atOnce.sketch().getCount()).isCloseTo(oneByOne.sketch().getCount(),
+        org.assertj.core.data.Percentage.withPercentage(1e-9));
+    // the same bins with the same counts (summed in another order: equal to the last bits)
+    List<double[]> expected = new ArrayList<>();
+    oneByOne.sketch().getPositiveValueStore().forEach((index, count) -> expected.add(new double[] {index, count}));
+    List<double[]> actual = new ArrayList<>();
+    atOnce.sketch().getPositiveValueStore().forEach((index, count) -> actual.add(new double[] {index, count}));
+    assertThat(actual).hasSameSizeAs(expected);
+    for (int i = 0; i < expected.size(); i++) {
+      assertThat(actual.get(i)[0]).isEqualTo(expected.get(i)[0]);
+      assertThat(actual.get(i)[1]).isCloseTo(expected.get(i)[1], org.assertj.core.data.Offset.offset(
+          1e-9 * Math.max(1, expected.get(i)[1])));
+    }
+    for (double q : new double[] {0.5, 0.95, 0.99}) {
+      assertThat(atOnce.sketch().getValueAtQuantile(q)).isEqualTo(oneByOne.sketch().getValueAtQuantile(q));
+    }
+  }
 }
