@@ -116,6 +116,10 @@ public final class StreamsThroughputBench implements Callable<Integer> {
       + " this folder.")
   Path jfrDir;
 
+  @Option(names = "--set", description = "A Headroom streams setting for the topology runs, e.g."
+      + " --set commit.interval.ms=1000 --set kafka.producer.compression.type=lz4 (repeatable).")
+  Map<String, String> extraSettings = new LinkedHashMap<>();
+
   @Option(names = "--broker-jvm", description = "The broker process's JVM: kafka (1 GB heap, G1, full JIT, as Kafka's"
       + " start script runs it) or test (256 MB, serial GC, C1 only, as the tests run it) (default ${DEFAULT-VALUE}).")
   String brokerJvm = "kafka";
@@ -427,6 +431,7 @@ public final class StreamsThroughputBench implements Callable<Integer> {
     if (r.guarantee.equals(StreamsConfig.AT_LEAST_ONCE)) {
       props.put(HeadroomStreamsConfig.COMMIT_INTERVAL_MS, Long.toString(alosCommitMs));
     }
+    props.putAll(extraSettings);
     HeadroomStreamsConfig config = new HeadroomStreamsConfig(props);
     jdk.jfr.Recording jfr = startJfr();
     double cpu0 = CostMeters.jvmCpuMs();
@@ -692,6 +697,9 @@ public final class StreamsThroughputBench implements Callable<Integer> {
         org.apache.kafka.common.utils.AppInfoParser.getVersion(),
         String.join(" ", brokerJvm.equals("test") ? KafkaBrokerProcess.TEST_JVM : KafkaBrokerProcess.KAFKA_DEFAULT_JVM),
         brokerStart, partitions);
+    if (!extraSettings.isEmpty()) {
+      out.printf(Locale.ROOT, "Topology settings besides the defaults: %s.%n%n", extraSettings);
+    }
     out.printf(Locale.ROOT, "Input: %d instances × %d one-minute intervals (%s to %s), %d statements, %d tables, %d"
             + " indexes, %d settings per instance, tables/indexes/settings every %d interval(s), %d latency samples per"
             + " instance and minute; %,d records, %,d rows, %,.1f MB of JSON (zstd on the broker), generated and"

@@ -171,11 +171,12 @@ public final class HeadroomTopology {
         }, Named.as("exact"));
 
     // One sketch per (instance|scope, minute), emitted once when the window closes by the key's own
-    // event time; hours and days from them in the same task (the key stays instance|scope).
+    // event time; hours and days from them in the same task. No repartition by instance|scope:
+    // every observation of an instance comes from its own snapshots and samples, which are keyed by
+    // the instance and so already in one task (a repartition topic cost a serde, a produce, a fetch
+    // and a wait for each commit, for nothing).
     KStream<String, LatencyWindow> minutes = windows(builder, LATENCY_STORE, fromDeltas.merge(exact,
-            Named.as("observations"))
-        .repartition(Repartitioned.with(Serdes.String(), new JsonStateSerde<>(Observations.class))
-            .withName("observations")),
+            Named.as("observations")),
         settings.latencyWindow(), settings.latencyGrace(), settings.latencyIdle(), "PT1M", Observations::fold);
     Duration hourGrace = settings.latencyWindow().plus(settings.latencyGrace());
     KStream<String, LatencyWindow> hours = windows(builder, "latency-hour-sketches", startTimed(minutes, "hour"),
@@ -193,26 +194,19 @@ public final class HeadroomTopology {
     KStream<String, Parsed<Event>> events = builder
         .stream(Topics.EVENTS.name(), Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("events-in"))
         .processValues(() -> new ParseProcessor<>(Topics.EVENT_SERDE), Named.as("events-parse"));
-    // Two repartition topics, one per side: a merge of the snapshot side's streams with the
-    // observation side's would make them one sub-topology, whose task then waits after every commit
-    // for the fetch of what it has just written to the observations topic before it takes the next
-    // snapshot (its buffer for that partition is empty and its lag unknown).
-    KStream<String, DeployInput> deployMarkersAndCounts = validOrDeadLetter(events, "events")
+    // repartitioned by the instance id the inputs carry: a marker captured from a migration table
+    // may be keyed by that table's primary key
+    KStream<String, DeployInput> deployInputs = validOrDeadLetter(events, "events")
         .filter((k, e) -> Event.DEPLOY.equals(e.kind()), Named.as("deploys"))
         .mapValues((Event e) -> DeployInput.of(e), Named.as("deploy-markers"))
+        .merge(minutes.filter((k, w) -> "instance".equals(w.scope()) && w.count() > 0, Named.as("deploy-minutes"))
+            .mapValues((LatencyWindow w) -> DeployInput.of(w), Named.as("deploy-minute-inputs")),
+            Named.as("deploy-marker-and-minutes"))
         .merge(batches.flatMapValues(b -> DeployInput.of(b.section(), b.deltas()), Named.as("deploy-counts")),
             Named.as("deploy-all-inputs"))
         .selectKey((k, in) -> in.instanceId(), Named.as("deploy-by-instance"))
         .repartition(Repartitioned.with(Serdes.String(), new JsonStateSerde<>(DeployInput.class))
             .withName("deploy-inputs"));
-    KStream<String, DeployInput> deployMinutes = minutes
-        .filter((k, w) -> "instance".equals(w.scope()) && w.count() > 0, Named.as("deploy-minutes"))
-        .mapValues((LatencyWindow w) -> DeployInput.of(w), Named.as("deploy-minute-inputs"))
-        .selectKey((k, in) -> in.instanceId(), Named.as("deploy-minutes-by-instance"))
-        .repartition(Repartitioned.with(Serdes.String(), new JsonStateSerde<>(DeployInput.class))
-            .withName("deploy-minutes"));
-    KStream<String, DeployInput> deployInputs = deployMarkersAndCounts.merge(deployMinutes,
-        Named.as("deploy-marker-and-minutes"));
     builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(DeployCheckProcessor.MINUTES_STORE),
         Serdes.String(), new JsonStateSerde<>(DeployCheckProcessor.Minute.class)));
     builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(DeployCheckProcessor.DEPLOYS_STORE),
@@ -232,7 +226,6 @@ public final class HeadroomTopology {
         validSnapshots.flatMapValues((Snapshot s) -> TrendReadings.of(s), Named.as("trend-snapshot-readings"))
             .merge(batches.flatMapValues(b -> TrendReadings.of(b.section(), b.deltas()),
                 Named.as("trend-delta-readings")), Named.as("trend-catalog-readings")));
-    // two sinks to one topic, not a merge: the two sides stay separate sub-topologies (see deploy inputs)
     latencyTrends.to(Topics.TRENDS.name(), Produced.with(Topics.TRENDS.keySerde(), Topics.TRENDS.valueSerde())
         .withName("trends-latency-out"));
     catalogTrends.to(Topics.TRENDS.name(), Produced.with(Topics.TRENDS.keySerde(), Topics.TRENDS.valueSerde())
@@ -266,7 +259,7 @@ public final class HeadroomTopology {
     builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(store), Serdes.String(),
         new SketchAggregate.AggregateSerde()).withCachingEnabled());
     builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(store + "-clocks"),
-        Serdes.String(), new JsonStateSerde<>(KeyedWindows.Clock.class)).withCachingEnabled());
+        Serdes.String(), new KeyedWindows.Clock.Serde()).withCachingEnabled());
     return in.process(() -> new KeyedWindows<V>(store, store + "-clocks", size, grace, idle, label, fold),
         Named.as(store), store, store + "-clocks");
   }

@@ -1,5 +1,9 @@
 package dev.headroom.streams.latency;
 
+import dev.headroom.streams.internals.BinaryStateSerde;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
 import dev.headroom.schemas.LatencySketches;
 import dev.headroom.schemas.LatencyWindow;
 import java.time.Duration;
@@ -30,7 +34,26 @@ import org.apache.kafka.streams.state.KeyValueStore;
  */
 public final class KeyedWindows<V> implements Processor<String, V, String, LatencyWindow> {
   /** Where one key stands: its event time, the start before which every window was emitted, its last record's arrival. */
-  public record Clock(long eventMs, long closedBeforeMs, long arrivalWallMs) {}
+  public record Clock(long eventMs, long closedBeforeMs, long arrivalWallMs) {
+    /** Three longs (the clocks store is read and written for every record). */
+    public static final class Serde extends BinaryStateSerde<Clock> {
+      public Serde() {
+        super(Clock.class, 1);
+      }
+
+      @Override
+      protected void write(Clock c, DataOutputStream out) throws IOException {
+        out.writeLong(c.eventMs());
+        out.writeLong(c.closedBeforeMs());
+        out.writeLong(c.arrivalWallMs());
+      }
+
+      @Override
+      protected Clock read(DataInputStream in) throws IOException {
+        return new Clock(in.readLong(), in.readLong(), in.readLong());
+      }
+    }
+  }
 
   static final Duration FLUSH_EVERY = Duration.ofSeconds(30);
   private static final char SEPARATOR = '\u0000';

@@ -76,12 +76,15 @@ public final class MomentDistribution {
    * sketch here shares one) for the bins asked so far, instead of per bin and fit.
    */
   static final class Bins {
-    private static final java.util.Map<IndexMapping, Bins> KNOWN = new java.util.concurrent.ConcurrentHashMap<>();
+    // by mapping, found with equals (cheap) rather than hashCode (a power): there is one mapping
+    private static volatile Bins[] known = new Bins[0];
+    private final IndexMapping mapping;
     private final int offset;
     private final double[] logUpper;
     private final double[] values;
 
     private Bins(IndexMapping mapping, int from, int to) {
+      this.mapping = mapping;
       this.offset = from;
       this.logUpper = new double[to - from + 1];
       this.values = new double[to - from + 1];
@@ -92,16 +95,35 @@ public final class MomentDistribution {
     }
 
     static Bins of(IndexMapping mapping, int first, int last) {
-      Bins known = KNOWN.get(mapping);
-      if (known != null && first >= known.offset && last < known.offset + known.values.length) {
-        return known;
+      Bins[] all = known;
+      int at = -1;
+      for (int i = 0; i < all.length; i++) {
+        if (all[i].mapping == mapping || all[i].mapping.equals(mapping)) {
+          at = i;
+          break;
+        }
+      }
+      Bins k = at < 0 ? null : all[at];
+      if (k != null && first >= k.offset && last < k.offset + k.values.length) {
+        return k;
       }
       // grow to cover both, with room, so a few tables serve every fit
-      int from = known == null ? first : Math.min(first, known.offset);
-      int to = known == null ? last : Math.max(last, known.offset + known.values.length - 1);
+      int from = k == null ? first : Math.min(first, k.offset);
+      int to = k == null ? last : Math.max(last, k.offset + k.values.length - 1);
       int room = Math.max(64, (to - from) / 2);
       Bins grown = new Bins(mapping, from - room, to + room);
-      KNOWN.put(mapping, grown);
+      synchronized (Bins.class) {
+        Bins[] now = known;
+        Bins[] next = java.util.Arrays.copyOf(now, now.length + 1);
+        int i = 0;
+        for (Bins b : now) {
+          if (!b.mapping.equals(mapping)) {
+            next[i++] = b;
+          }
+        }
+        next[i++] = grown;
+        known = java.util.Arrays.copyOf(next, i);
+      }
       return grown;
     }
 

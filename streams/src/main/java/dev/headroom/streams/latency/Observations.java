@@ -1,5 +1,6 @@
 package dev.headroom.streams.latency;
 
+
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

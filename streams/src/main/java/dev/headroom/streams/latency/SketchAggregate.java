@@ -116,7 +116,37 @@ public final class SketchAggregate {
     static final int SIZE = 1024;
     private static final ThreadLocal<Fits> PER_THREAD = ThreadLocal.withInitial(Fits::new);
 
-    private record Key(IndexMapping mapping, double count, double meanMs, double varianceMs2) {}
+    /**
+     * A fit's inputs. Hashed without the mapping's own hashCode, which computes a power (it was a
+     * tenth of the stream thread); equal only for an equal mapping.
+     */
+    private static final class Key {
+      private final IndexMapping mapping;
+      private final double count;
+      private final double meanMs;
+      private final double varianceMs2;
+      private final int hash;
+
+      Key(IndexMapping mapping, double count, double meanMs, double varianceMs2) {
+        this.mapping = mapping;
+        this.count = count;
+        this.meanMs = meanMs;
+        this.varianceMs2 = varianceMs2;
+        this.hash = ((mapping.getClass().hashCode() * 31 + Double.hashCode(count)) * 31 + Double.hashCode(meanMs)) * 31
+            + Double.hashCode(varianceMs2);
+      }
+
+      @Override
+      public boolean equals(Object o) {
+        return o instanceof Key k && Double.compare(k.count, count) == 0 && Double.compare(k.meanMs, meanMs) == 0
+            && Double.compare(k.varianceMs2, varianceMs2) == 0 && (k.mapping == mapping || k.mapping.equals(mapping));
+      }
+
+      @Override
+      public int hashCode() {
+        return hash;
+      }
+    }
 
     /** The calls of one fit, with each value's bin index in the mapping (or {@link #ACCEPT}: replayed as a call). */
     private record Fit(double[] values, double[] counts, int[] indexes, double max) {}
@@ -145,11 +175,12 @@ public final class SketchAggregate {
         Recorder recorder = new Recorder(mapping);
         double max = MomentDistribution.addTo(recorder, count, meanMs, varianceMs2);
         int[] indexes = new int[recorder.n];
+        double minIndexable = mapping.minIndexableValue(); // each a power: once per fit, not per bin
+        double maxIndexable = mapping.maxIndexableValue();
         for (int i = 0; i < recorder.n; i++) {
           double v = recorder.values[i];
           // what DDSketch.accept does with a positive, trackable value and a count: one bin of the positive store
-          indexes[i] = v > mapping.minIndexableValue() && v <= mapping.maxIndexableValue() && recorder.counts[i] >= 0
-              ? mapping.index(v) : ACCEPT;
+          indexes[i] = v > minIndexable && v <= maxIndexable && recorder.counts[i] >= 0 ? mapping.index(v) : ACCEPT;
         }
         fit = new Fit(Arrays.copyOf(recorder.values, recorder.n), Arrays.copyOf(recorder.counts, recorder.n), indexes,
             max);

@@ -1,0 +1,47 @@
+package dev.headroom.schemas;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class JsonTest {
+  @Test
+  void shouldWriteDeltasByteForByteAsTheGenericSerializer() throws Exception {
+    ObjectMapper generic = Json.build(false);
+    SplittableRandom random = new SplittableRandom(3);
+    Instant t = Instant.parse("2026-11-23T10:00:00.123Z");
+    double[] specials = {0.0, -0.0, 1e-300, 4.9e-324, 1.7976931348623157e308, 0.1 + 0.2, 1e7, 1.0e-3, 123456789012.0,
+        Double.NaN, Double.POSITIVE_INFINITY};
+    for (int i = 0; i < 500; i++) {
+      Map<String, Double> deltas = new LinkedHashMap<>();
+      Map<String, Double> rates = new LinkedHashMap<>();
+      for (int c = 0; c < random.nextInt(25); c++) {
+        double v = random.nextInt(4) == 0 ? specials[random.nextInt(specials.length)]
+            : random.nextBoolean() ? Math.floor(random.nextDouble() * 1e9) : random.nextDouble() * Math.pow(10,
+                random.nextInt(-8, 12));
+        deltas.put("counter_" + c, v);
+        rates.put("counter_" + c, v / 60);
+      }
+      Map<String, String> labels = i % 3 == 0 ? Map.of() : Map.of("datname", "app \"quoted\" é", "queryid", "-42");
+      Delta d = new Delta(Delta.SCHEMA, "prod/db-" + i, "statements", "app|u|true|-42\n", t.plusMillis(60_000L * i),
+          t.plusMillis(60_000L * i - 59_999), 59_999, i % 7 == 0, i % 11 == 0, labels, deltas, rates);
+      assertThat(new String(Json.mapper().writeValueAsBytes(d), "UTF-8"))
+          .isEqualTo(new String(generic.writeValueAsBytes(d), "UTF-8"));
+    }
+  }
+
+  @Test
+  void shouldFormatInstantsAsBeforeWhicheverWereFormattedLast() {
+    Instant a = Instant.parse("2026-11-23T10:00:00.123Z");
+    Instant b = Instant.parse("2026-11-23T10:01:00Z");
+    Instant c = Instant.parse("1999-12-31T23:59:59.999999999Z");
+    for (Instant i : new Instant[] {a, b, a, b, c, a, c, c, b}) {
+      assertThat(Json.format(i)).isEqualTo(Json.TIME.format(i));
+    }
+  }
+}
