@@ -2,6 +2,7 @@ package dev.headroom.streams.deltas;
 
 import dev.headroom.schemas.Delta;
 import dev.headroom.schemas.Snapshot;
+import dev.headroom.streams.internals.StoreCache;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -43,6 +44,9 @@ public final class DeltaProcessor implements FixedKeyProcessor<String, Snapshot,
 
   private FixedKeyProcessorContext<String, DeltaBatch> context;
   private KeyValueStore<String, CounterState> store;
+  /** Most of a task's objects (about a thousand per instance): their readings are read every interval. */
+  static final int CACHED_READINGS = 50_000;
+  private StoreCache<CounterState> cache;
   private Sensor stale;
   private Sensor first;
   private Readings readings;
@@ -51,6 +55,7 @@ public final class DeltaProcessor implements FixedKeyProcessor<String, Snapshot,
   public void init(FixedKeyProcessorContext<String, DeltaBatch> context) {
     this.context = context;
     this.store = context.getStateStore(STORE);
+    this.cache = new StoreCache<>(store, CACHED_READINGS);
     String thread = Thread.currentThread().getName();
     this.stale = context.metrics().addRateTotalSensor("headroom", "deltas", "stale-readings",
         Sensor.RecordingLevel.INFO, "thread-id", thread, "task-id", context.taskId().toString());
@@ -63,12 +68,12 @@ public final class DeltaProcessor implements FixedKeyProcessor<String, Snapshot,
     this.readings = new Readings() {
       @Override
       public CounterState get(String key) {
-        return store.get(key);
+        return cache.get(key);
       }
 
       @Override
       public void put(String key, CounterState reading) {
-        store.put(key, reading);
+        cache.put(key, reading);
       }
 
       @Override
@@ -81,6 +86,13 @@ public final class DeltaProcessor implements FixedKeyProcessor<String, Snapshot,
         first.record();
       }
     };
+  }
+
+  @Override
+  public void close() {
+    if (cache != null) {
+      cache.clear();
+    }
   }
 
   /** Deletes the readings of objects whose last capture is older than the newest capture minus forgetAfter. */
@@ -98,7 +110,7 @@ public final class DeltaProcessor implements FixedKeyProcessor<String, Snapshot,
         }
       }
     }
-    old.forEach(store::delete);
+    old.forEach(cache::delete);
     forgotten.record(old.size());
   }
 

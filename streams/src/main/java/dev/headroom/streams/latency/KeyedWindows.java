@@ -1,6 +1,7 @@
 package dev.headroom.streams.latency;
 
 import dev.headroom.streams.internals.BinaryStateSerde;
+import dev.headroom.streams.internals.StoreCache;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -68,6 +69,10 @@ public final class KeyedWindows<V> implements Processor<String, V, String, Laten
   private ProcessorContext<String, LatencyWindow> context;
   private KeyValueStore<String, SketchAggregate> windows;
   private KeyValueStore<String, Clock> clocks;
+  /** The open windows' aggregates and the keys' clocks, decoded: each is read for every record of its key. */
+  static final int CACHED = 4_096; // a sketch is up to ~16 kB: tens of MB at most per processor
+  private StoreCache<SketchAggregate> openWindows;
+  private StoreCache<Clock> keyClocks;
   private Sensor late;
 
   /**
@@ -90,6 +95,8 @@ public final class KeyedWindows<V> implements Processor<String, V, String, Laten
     this.context = context;
     this.windows = context.getStateStore(windowStore);
     this.clocks = context.getStateStore(clockStore);
+    this.openWindows = new StoreCache<>(windows, CACHED);
+    this.keyClocks = new StoreCache<>(clocks, CACHED);
     this.late = context.metrics().addRateTotalSensor("headroom", "latency", "late-" + label.toLowerCase(),
         Sensor.RecordingLevel.INFO, "thread-id", Thread.currentThread().getName(), "task-id",
         context.taskId().toString());
@@ -101,7 +108,7 @@ public final class KeyedWindows<V> implements Processor<String, V, String, Laten
     String key = record.key();
     long ts = record.timestamp();
     long start = Math.floorDiv(ts, sizeMs) * sizeMs;
-    Clock clock = clocks.get(key);
+    Clock clock = keyClocks.get(key);
     if (clock == null) {
       clock = new Clock(Long.MIN_VALUE, Long.MIN_VALUE, 0);
     }
@@ -110,12 +117,25 @@ public final class KeyedWindows<V> implements Processor<String, V, String, Laten
       return;
     }
     String windowKey = windowKey(key, start);
-    SketchAggregate agg = windows.get(windowKey);
-    windows.put(windowKey, fold.apply(agg == null ? new SketchAggregate() : agg, record.value()));
+    SketchAggregate agg = openWindows.get(windowKey);
+    try {
+      openWindows.put(windowKey, fold.apply(agg == null ? new SketchAggregate() : agg, record.value()));
+    } catch (RuntimeException e) {
+      openWindows.forget(windowKey); // the fold changes the aggregate in place: the store keeps the last good one
+      throw e;
+    }
     long eventMs = Math.max(clock.eventMs(), ts);
     long closedBefore = Math.max(clock.closedBeforeMs(), Math.floorDiv(eventMs - graceMs, sizeMs) * sizeMs);
     emit(key, clock.closedBeforeMs(), closedBefore);
-    clocks.put(key, new Clock(eventMs, closedBefore, context.currentSystemTimeMs()));
+    keyClocks.put(key, new Clock(eventMs, closedBefore, context.currentSystemTimeMs()));
+  }
+
+  @Override
+  public void close() {
+    if (openWindows != null) {
+      openWindows.clear();
+      keyClocks.clear();
+    }
   }
 
   /** Emits (and forgets) the key's windows starting in [from, to), in order. */
@@ -131,7 +151,7 @@ public final class KeyedWindows<V> implements Processor<String, V, String, Laten
     int bar = key.indexOf('|');
     for (KeyValue<String, SketchAggregate> w : closed) {
       long start = Long.parseLong(w.key.substring(w.key.lastIndexOf(SEPARATOR) + 1));
-      windows.delete(w.key);
+      openWindows.delete(w.key);
       context.forward(new Record<>(key, window(key.substring(0, bar), key.substring(bar + 1), start, w.value),
           start + sizeMs));
     }
@@ -153,9 +173,9 @@ public final class KeyedWindows<V> implements Processor<String, V, String, Laten
       Clock c = e.value;
       if (boundary > c.closedBeforeMs()) {
         emit(e.key, c.closedBeforeMs(), boundary);
-        clocks.put(e.key, new Clock(c.eventMs(), boundary, c.arrivalWallMs()));
+        keyClocks.put(e.key, new Clock(c.eventMs(), boundary, c.arrivalWallMs()));
       } else if (wallNow - c.arrivalWallMs() >= Duration.ofDays(1).toMillis() && c.eventMs() < c.closedBeforeMs()) {
-        clocks.delete(e.key); // quiet for a day with nothing open: nothing to remember
+        keyClocks.delete(e.key); // quiet for a day with nothing open: nothing to remember
       }
     }
   }
