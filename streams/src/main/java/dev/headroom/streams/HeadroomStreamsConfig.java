@@ -57,8 +57,12 @@ public final class HeadroomStreamsConfig extends AbstractConfig {
       .define(NUM_STANDBY_REPLICAS, Type.INT, 0, Range.between(0, 10), Importance.MEDIUM,
           "Warm copies of each task's state kept on other instances of the app, so a failover resumes without"
               + " replaying the changelogs; useful from two instances up.")
-      .define(COMMIT_INTERVAL_MS, Type.LONG, null, Importance.LOW,
-          "How often progress is committed; empty takes Kafka's default for the guarantee (100 ms exactly once).")
+      .define(COMMIT_INTERVAL_MS, Type.LONG, 1_000L, Importance.LOW,
+          "How often progress is committed: under exactly_once_v2 a transaction ends and what it wrote becomes"
+              + " visible, under at_least_once this much work may be done twice after a crash. The results are per"
+              + " minute, so a second costs nothing; Kafka's exactly-once default of 100 ms ends ten transactions a"
+              + " second, each a producer flush the stream thread waits for and a commit marker on every partition"
+              + " the task wrote. Empty takes Kafka's default for the guarantee.")
       .define(LATENCY_GRACE_MS, Type.LONG, 30_000L, Range.between(0, 86_400_000), Importance.MEDIUM,
           "How long a 1-minute latency window waits for late observations before it closes and is emitted.")
       .define(LATENCY_DEDUPE_RETENTION_MS, Type.LONG, TopologySettings.DEFAULT_DEDUPE_RETENTION.toMillis(),
