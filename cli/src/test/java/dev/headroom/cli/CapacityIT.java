@@ -30,23 +30,28 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Simulated history through a real broker and the streams app: the projections of the resources
- * whose truth is known (a linear or exponential pattern read as its value) land near the day the
- * simulator says the resource reaches 80 % of its capacity. A small fleet and 6-hour snapshots,
- * so it fits the test run; the model choice and error figures at scale are in BENCHMARKS.md.
+ * Simulated history through a real broker and the streams app: 60 days of 50 instances (the
+ * issue's), with 6-hour snapshots so it fits the test run (about 194,000 messages, 4 to 5
+ * minutes here). The projections of the resources whose truth is known (a linear or exponential
+ * pattern read as its value) land near the day the simulator says the resource reaches 80 % of
+ * its capacity; the model choice and error figures on noisy series are in BENCHMARKS.md.
  */
 class CapacityIT {
+  /** The fleet and its history: {@code -Dcapacity.instances} and {@code -Dcapacity.days} change them. */
+  static final int INSTANCES = Integer.getInteger("capacity.instances", 50);
+  static final int DAYS = Integer.getInteger("capacity.days", 60);
+
   @Test
-  @Timeout(600)
+  @Timeout(1_500)
   void projectionsOfSimulatedHistoryLandNearTheTruth() throws Exception {
     String bootstrap = KafkaFixture.get().bootstrapServers();
     String run = UUID.randomUUID().toString().substring(0, 8);
     String prefix = "cap-" + run + "/db-";
     Map<String, Object> sim = new HashMap<>();
     sim.put(SimulatorConfig.BOOTSTRAP_SERVERS, bootstrap);
-    sim.put(SimulatorConfig.INSTANCES, 8);
+    sim.put(SimulatorConfig.INSTANCES, INSTANCES);
     sim.put(SimulatorConfig.INSTANCE_PREFIX, prefix);
-    sim.put(SimulatorConfig.HISTORY_DAYS, 40);
+    sim.put(SimulatorConfig.HISTORY_DAYS, DAYS);
     sim.put(SimulatorConfig.RECENT_DAYS, 0);
     sim.put(SimulatorConfig.HISTORY_INTERVAL_MS, Duration.ofHours(6).toMillis());
     sim.put(SimulatorConfig.SEED, 42);
@@ -66,7 +71,7 @@ class CapacityIT {
     props.put(HeadroomStreamsConfig.TOPICS_PARTITIONS, "2");
     try (HeadroomStreams streams = new HeadroomStreams(new HeadroomStreamsConfig(props))) {
       streams.start();
-      FleetHistory.of(bootstrap, truth).awaitProcessed(applicationId, Duration.ofMinutes(8), System.err);
+      FleetHistory.of(bootstrap, truth).awaitProcessed(applicationId, Duration.ofMinutes(20), System.err);
     }
 
     Map<String, Projection> latest = new HashMap<>();
@@ -108,6 +113,13 @@ class CapacityIT {
       double truthDays = days.getAsDouble();
       Double projected = p.timeToSaturationDays();
       boolean near = projected != null && Math.abs(projected - truthDays) <= 0.10 * truthDays;
+      if (p.resource().equals("slot_wal")) {
+        // not the same quantity: Headroom's capacity for retained WAL is the free disk plus what the
+        // slots hold, the simulator's a fixed figure; shown, not judged
+        System.err.printf(java.util.Locale.ROOT, "%s slot_wal: projected %s, simulator %.1f days%n", p.instanceId(),
+            projected, truthDays);
+        continue;
+      }
       close += near ? 1 : 0;
       compared.add(String.format(java.util.Locale.ROOT, "%s %s (%s, noise %.2f): projected %s, truth %.1f days%s",
           p.instanceId(), p.resource(), t.pattern().kind(), t.noise(),
@@ -117,6 +129,6 @@ class CapacityIT {
     compared.forEach(System.err::println);
     assertThat(compared).as("resources with a known runway").hasSizeGreaterThanOrEqualTo(5);
     assertThat((double) close / compared.size()).as("share within 10 %% of the truth: %s", compared)
-        .isGreaterThanOrEqualTo(0.8);
+        .isGreaterThanOrEqualTo(0.9);
   }
 }

@@ -62,7 +62,7 @@ public final class HeadroomStreamsConfig extends AbstractConfig {
               + " visible, under at_least_once this much work may be done twice after a crash. The results are per"
               + " minute, so a second costs nothing; Kafka's exactly-once default of 100 ms ends ten transactions a"
               + " second, each a producer flush the stream thread waits for and a commit marker on every partition"
-              + " the task wrote. Empty takes Kafka's default for the guarantee.")
+              + " the task wrote.")
       .define(LATENCY_GRACE_MS, Type.LONG, 30_000L, Range.between(0, 86_400_000), Importance.MEDIUM,
           "How long a 1-minute latency window waits for late observations before it closes and is emitted.")
       .define(LATENCY_DEDUPE_RETENTION_MS, Type.LONG, TopologySettings.DEFAULT_DEDUPE_RETENTION.toMillis(),
