@@ -128,8 +128,11 @@ public final class HeadroomTopology {
         capacity.storageCapacityBytes());
     builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(UsageProcessor.HOSTS_STORE),
         Serdes.String(), new JsonStateSerde<>(UsageReadings.HostState.class)));
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(UsageProcessor.TABLES_STORE),
+        Serdes.String(), new JsonStateSerde<>(dev.headroom.streams.capacity.TableSizes.class)));
     KStream<String, Usage> usage = validSnapshots
-        .processValues(() -> new UsageProcessor(readings), Named.as("usage-snapshots"), UsageProcessor.HOSTS_STORE)
+        .processValues(() -> new UsageProcessor(readings), Named.as("usage-snapshots"), UsageProcessor.HOSTS_STORE,
+            UsageProcessor.TABLES_STORE)
         .flatMapValues(list -> list, Named.as("usage-snapshots-flatten"))
         .merge(batches.flatMapValues(b -> readings.of(b.section(), b.deltas()), Named.as("usage-deltas")),
             Named.as("usage"));

@@ -54,7 +54,9 @@ public record CapacitySettings(Projector.Settings projector, int lookbackDays, S
                 + " multiplied, e.g. traffic-x3:growth:3) or name:spike:<factor>:<yyyy-mm-dd> (one UTC day's peak"
                 + " multiplied, e.g. black-friday:spike:5:2026-11-27).")
         .define(TABLES, Type.INT, DEFAULTS.usageTables, Range.between(0, 10_000), Importance.LOW,
-            "How many of each instance's largest tables get a table:<datname.schema.table> usage series.")
+            "How many of each instance's fastest-growing tables get a table:<datname.schema.table> usage series:"
+                + " growth in bytes per day over the last 7 days (each table's first size of each day is kept), and"
+                + " until a table has a day of history, size.")
         .define(SEQUENCES, Type.INT, DEFAULTS.usageSequences, Range.between(0, 100_000), Importance.LOW,
             "How many of each instance's most used sequences (by the share of their range) get a"
                 + " sequence:<datname.schema.name> usage series and projection.")

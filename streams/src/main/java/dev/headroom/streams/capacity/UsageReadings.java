@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.function.ToDoubleFunction;
 
 /**
  * What each snapshot section and delta batch says about an instance's resources, as usage
@@ -28,7 +29,7 @@ public final class UsageReadings {
   private final Double storageCapacityBytes;
 
   /**
-   * @param tables how many of each instance's largest tables get a {@code table:} resource
+   * @param tables how many of each instance's fastest-growing tables get a {@code table:} resource
    * @param sequences how many of each instance's most used sequences get a {@code sequence:} resource
    * @param storageCapacityBytes the storage capacity of instances that report no host section
    *     (the sum of their database sizes is then the usage); null leaves their storage without one
@@ -40,6 +41,15 @@ public final class UsageReadings {
   }
 
   public List<Usage> of(Snapshot s, HostState host) {
+    return of(s, host, table -> Double.NaN);
+  }
+
+  /**
+   * @param growthPerDay bytes per day a table ({@code datname.schema.table}) grew lately, NaN when
+   *     not yet known: the tables that grow fastest get a {@code table:} resource, and until their
+   *     growth is known the largest
+   */
+  public List<Usage> of(Snapshot s, HostState host, ToDoubleFunction<String> growthPerDay) {
     Instant at = s.capturedAt();
     String id = s.instanceId();
     List<Usage> out = new ArrayList<>();
@@ -134,16 +144,31 @@ public final class UsageReadings {
         }
       }
       case "tables" -> {
+        // known growth first, fastest first; then the tables whose growth is not known yet, largest first
+        Comparator<Map<String, Object>> growth = Comparator.comparingDouble((Map<String, Object> r) -> {
+          double g = growthPerDay.applyAsDouble(tableName(r));
+          return Double.isNaN(g) ? Double.NEGATIVE_INFINITY : g;
+        });
         s.rows().stream()
             .filter(r -> bytes(r) != null)
-            .sorted(Comparator.comparingDouble((Map<String, Object> r) -> bytes(r)).reversed())
+            .sorted(growth.reversed()
+                .thenComparing(Comparator.comparingDouble((Map<String, Object> r) -> bytes(r)).reversed()))
             .limit(tables)
-            .forEach(r -> out.add(usage(id, "table:" + str(r.get("datname")) + "." + str(r.get("schema")) + "."
-                + str(r.get("table")), at, bytes(r), null, "bytes")));
+            .forEach(r -> out.add(usage(id, "table:" + tableName(r), at, bytes(r), null, "bytes")));
       }
       default -> { }
     }
     return out;
+  }
+
+  /** {@code datname.schema.table}: a table's name in its {@code table:} resource. */
+  public static String tableName(Map<String, Object> row) {
+    return str(row.get("datname")) + "." + str(row.get("schema")) + "." + str(row.get("table"));
+  }
+
+  /** A table's size in bytes (exact when measured, else estimated), or null. */
+  public static Double tableBytes(Map<String, Object> row) {
+    return bytes(row);
   }
 
   /** CPU busy share from the host's tick deltas, WAL written per day from the WAL position's delta. */

@@ -124,6 +124,36 @@ class CapacityTopologyTest {
   }
 
   @Test
+  void shouldGiveTheFastestGrowingTablesTheirSeriesOnceTheirGrowthIsKnownAndForgetDroppedOnes() {
+    try (Run run = Run.start(new CapacitySettings(Projector.Settings.DEFAULTS, 28, Scenarios.NONE, 1, 1, null))) {
+      for (int day = 0; day < 4; day++) {
+        Instant t = DAY0.plus(Duration.ofDays(day)).plusSeconds(3_600);
+        run.pipe("tables", t, List.of(
+            row("datname", "orders", "schema", "public", "table", "archive", "table_bytes", (long) (500 * GB)),
+            row("datname", "orders", "schema", "public", "table", "events", "table_bytes", (long) ((10 + 5 * day) * GB))));
+        run.pipe("tables", t.plusSeconds(300), List.of( // a later reading the same day: not kept, but ranked
+            row("datname", "orders", "schema", "public", "table", "archive", "table_bytes", (long) (500 * GB)),
+            row("datname", "orders", "schema", "public", "table", "events", "table_bytes", (long) ((10 + 5 * day) * GB))));
+      }
+      // the first day nothing has a day of history: the largest; from then on events grows 5 GB a day, archive not
+      assertThat(run.usage().readValuesToList()).extracting(Usage::resource).containsExactly(
+          "table:orders.public.archive", "table:orders.public.archive", "table:orders.public.events",
+          "table:orders.public.events", "table:orders.public.events", "table:orders.public.events",
+          "table:orders.public.events", "table:orders.public.events");
+
+      // archive is dropped; ten days later its sizes are forgotten, events' are kept
+      run.pipe("tables", DAY0.plus(Duration.ofDays(14)), List.of(
+          row("datname", "orders", "schema", "public", "table", "events", "table_bytes", (long) (80 * GB))));
+      run.driver().advanceWallClockTime(UsageProcessor.PURGE_EVERY);
+      var store = run.driver().<String, TableSizes>getKeyValueStore(UsageProcessor.TABLES_STORE);
+      assertThat(store.get(INSTANCE + "|orders.public.archive")).isNull();
+      // kept, and only this reading: the others are more than the kept week older
+      assertThat(store.get(INSTANCE + "|orders.public.events").atMs()).containsExactly(
+          DAY0.plus(Duration.ofDays(14)).toEpochMilli());
+    }
+  }
+
+  @Test
   void shouldProjectEachResourceWhenItsDayClosesAndMarkTheBottleneck() {
     CapacitySettings settings = new CapacitySettings(Projector.Settings.DEFAULTS, 28,
         Scenarios.parse(List.of("traffic-x2:growth:2")), 20, 20, null);
