@@ -1,42 +1,43 @@
 package dev.headroom.streams;
 
+import dev.headroom.schemas.Event;
 import dev.headroom.schemas.LatencySample;
 import dev.headroom.schemas.LatencySketches;
 import dev.headroom.schemas.LatencyWindow;
 import dev.headroom.schemas.Snapshot;
 import dev.headroom.schemas.Topics;
-import dev.headroom.streams.deltas.CounterState;
-import dev.headroom.streams.deltas.DeltaBatch;
-import dev.headroom.streams.deltas.DeltaProcessor;
-import dev.headroom.streams.internals.JsonStateSerde;
-import dev.headroom.streams.internals.ParseProcessor;
-import dev.headroom.streams.internals.Parsed;
-import dev.headroom.streams.latency.MomentObservations;
+import dev.headroom.schemas.Trend;
+import dev.headroom.schemas.Usage;
 import dev.headroom.streams.alerts.AlertProcessor;
+import dev.headroom.streams.alerts.AlertState;
 import dev.headroom.streams.alerts.Gauges;
-import dev.headroom.streams.findings.Checks;
-import dev.headroom.streams.findings.FindingsChecker;
-import dev.headroom.streams.findings.FindingsProcessor;
-import dev.headroom.streams.latency.ScopeLimiter;
-import dev.headroom.streams.latency.KeyedWindows;
-import dev.headroom.streams.latency.Observations;
 import dev.headroom.streams.capacity.CapacitySettings;
 import dev.headroom.streams.capacity.DailyPeak;
 import dev.headroom.streams.capacity.ProjectionProcessor;
+import dev.headroom.streams.capacity.TableSizes;
 import dev.headroom.streams.capacity.UsageProcessor;
 import dev.headroom.streams.capacity.UsageReadings;
-import dev.headroom.schemas.Usage;
-import dev.headroom.schemas.Event;
+import dev.headroom.streams.deltas.CounterState;
+import dev.headroom.streams.deltas.DeltaBatch;
+import dev.headroom.streams.deltas.DeltaProcessor;
 import dev.headroom.streams.deploys.DeployCheckProcessor;
 import dev.headroom.streams.deploys.DeployInput;
-import dev.headroom.schemas.Trend;
+import dev.headroom.streams.findings.Checks;
+import dev.headroom.streams.findings.FindingsChecker;
+import dev.headroom.streams.findings.FindingsProcessor;
+import dev.headroom.streams.internals.JsonStateSerde;
+import dev.headroom.streams.internals.ParseProcessor;
+import dev.headroom.streams.internals.Parsed;
+import dev.headroom.streams.latency.KeyedWindows;
+import dev.headroom.streams.latency.MomentObservations;
+import dev.headroom.streams.latency.Observation;
+import dev.headroom.streams.latency.Observations;
+import dev.headroom.streams.latency.SampleDedupe;
+import dev.headroom.streams.latency.ScopeLimiter;
+import dev.headroom.streams.latency.SketchAggregate;
 import dev.headroom.streams.trends.TrendProcessor;
 import dev.headroom.streams.trends.TrendReading;
 import dev.headroom.streams.trends.TrendReadings;
-import dev.headroom.streams.alerts.AlertState;
-import dev.headroom.streams.latency.Observation;
-import dev.headroom.streams.latency.SampleDedupe;
-import dev.headroom.streams.latency.SketchAggregate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -49,8 +50,8 @@ import org.apache.kafka.streams.kstream.Branched;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
-import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
 import org.apache.kafka.streams.processor.api.FixedKeyRecord;
@@ -129,7 +130,7 @@ public final class HeadroomTopology {
     builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(UsageProcessor.HOSTS_STORE),
         Serdes.String(), new JsonStateSerde<>(UsageReadings.HostState.class)));
     builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(UsageProcessor.TABLES_STORE),
-        Serdes.String(), new JsonStateSerde<>(dev.headroom.streams.capacity.TableSizes.class)));
+        Serdes.String(), new JsonStateSerde<>(TableSizes.class)));
     KStream<String, Usage> usage = validSnapshots
         .processValues(() -> new UsageProcessor(readings), Named.as("usage-snapshots"), UsageProcessor.HOSTS_STORE,
             UsageProcessor.TABLES_STORE)
@@ -229,10 +230,9 @@ public final class HeadroomTopology {
         validSnapshots.flatMapValues((Snapshot s) -> TrendReadings.of(s), Named.as("trend-snapshot-readings"))
             .merge(batches.flatMapValues(b -> TrendReadings.of(b.section(), b.deltas()),
                 Named.as("trend-delta-readings")), Named.as("trend-catalog-readings")));
-    latencyTrends.to(Topics.TRENDS.name(), Produced.with(Topics.TRENDS.keySerde(), Topics.TRENDS.valueSerde())
-        .withName("trends-latency-out"));
-    catalogTrends.to(Topics.TRENDS.name(), Produced.with(Topics.TRENDS.keySerde(), Topics.TRENDS.valueSerde())
-        .withName("trends-catalog-out"));
+    latencyTrends.merge(catalogTrends, Named.as("trends"))
+        .to(Topics.TRENDS.name(), Produced.with(Topics.TRENDS.keySerde(), Topics.TRENDS.valueSerde())
+            .withName("trends-out"));
     minutes.merge(hours, Named.as("latency-with-hours")).merge(days, Named.as("latency-all-windows"))
         .processValues(() -> new TimestampFromValue<LatencyWindow>(w -> w.windowEnd().toEpochMilli()),
             Named.as("latency-timestamp"))

@@ -1,12 +1,12 @@
 package dev.headroom.streams.latency;
 
+import dev.headroom.schemas.LatencySketches;
+import dev.headroom.schemas.LatencyWindow;
 import dev.headroom.streams.internals.BinaryStateSerde;
 import dev.headroom.streams.internals.StoreCache;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import dev.headroom.schemas.LatencySketches;
-import dev.headroom.schemas.LatencyWindow;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
