@@ -4,7 +4,21 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.RecordsToDelete;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.testcontainers.kafka.KafkaContainer;
@@ -39,6 +53,48 @@ public final class KafkaFixture {
   /** Client settings for this broker. */
   public Map<String, Object> clientConfig() {
     return Map.of("bootstrap.servers", bootstrapServers);
+  }
+
+  /**
+   * Deletes the records now in every topic whose name starts with {@code prefix} and whose cleanup
+   * policy deletes: a test that filled the shared broker's contract topics with a long history
+   * leaves them empty for the tests after it that read a topic from its beginning (a sink on a
+   * fresh database does). Compacted topics are left alone.
+   *
+   * @return how many records were deleted
+   */
+  public long truncate(String prefix) {
+    try (Admin admin = Admin.create(clientConfig())) {
+      Set<String> names = admin.listTopics().names().get(1, TimeUnit.MINUTES).stream()
+          .filter(n -> n.startsWith(prefix)).collect(Collectors.toSet());
+      List<ConfigResource> resources = names.stream().map(n -> new ConfigResource(ConfigResource.Type.TOPIC, n))
+          .toList();
+      Map<ConfigResource, Config> configs = admin.describeConfigs(resources).all().get(1, TimeUnit.MINUTES);
+      List<String> deletable = configs.entrySet().stream()
+          .filter(e -> e.getValue().get(TopicConfig.CLEANUP_POLICY_CONFIG).value()
+              .contains(TopicConfig.CLEANUP_POLICY_DELETE))
+          .map(e -> e.getKey().name()).toList();
+      Map<TopicPartition, OffsetSpec> ends = new HashMap<>();
+      admin.describeTopics(deletable).allTopicNames().get(1, TimeUnit.MINUTES).forEach((name, d) ->
+          d.partitions().forEach(p -> ends.put(new TopicPartition(name, p.partition()), OffsetSpec.latest())));
+      Map<TopicPartition, RecordsToDelete> before = new HashMap<>();
+      long deleted = 0;
+      Map<TopicPartition, OffsetSpec> starts = new HashMap<>();
+      ends.keySet().forEach(tp -> starts.put(tp, OffsetSpec.earliest()));
+      var first = admin.listOffsets(starts).all().get(1, TimeUnit.MINUTES);
+      for (var e : admin.listOffsets(ends).all().get(1, TimeUnit.MINUTES).entrySet()) {
+        before.put(e.getKey(), RecordsToDelete.beforeOffset(e.getValue().offset()));
+        deleted += e.getValue().offset() - first.get(e.getKey()).offset();
+      }
+      admin.deleteRecords(before).all().get(1, TimeUnit.MINUTES);
+      LOG.info("Kafka fixture: deleted {} records from {} topics starting with {}", deleted, deletable.size(), prefix);
+      return deleted;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while truncating " + prefix + "*", e);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("cannot truncate the topics " + prefix + "*: " + e, e);
+    }
   }
 
   private static KafkaFixture container() {
