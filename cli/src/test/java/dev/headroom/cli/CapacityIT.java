@@ -13,13 +13,16 @@ import dev.headroom.streams.HeadroomStreams;
 import dev.headroom.streams.HeadroomStreamsConfig;
 import dev.headroom.testkit.KafkaFixture;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalDouble;
 import java.util.UUID;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -75,12 +78,17 @@ class CapacityIT {
     Map<String, Object> props = new HashMap<>();
     props.put(HeadroomStreamsConfig.BOOTSTRAP_SERVERS, bootstrap);
     props.put(HeadroomStreamsConfig.APPLICATION_ID, applicationId);
-    props.put(HeadroomStreamsConfig.STATE_DIR, Files.createTempDirectory("capacity-it").toString());
+    Path stateDir = Files.createTempDirectory("capacity-it");
+    props.put(HeadroomStreamsConfig.STATE_DIR, stateDir.toString());
     props.put(HeadroomStreamsConfig.COMMIT_INTERVAL_MS, "500");
     props.put(HeadroomStreamsConfig.TOPICS_PARTITIONS, "2");
     try (HeadroomStreams streams = new HeadroomStreams(new HeadroomStreamsConfig(props))) {
       streams.start();
       FleetHistory.of(bootstrap, truth).awaitProcessed(applicationId, Duration.ofMinutes(20), System.err);
+    } finally {
+      try (Stream<Path> paths = Files.walk(stateDir)) {
+        paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
     }
 
     Map<String, Projection> latest = new HashMap<>();
