@@ -11,18 +11,17 @@ import dev.headroom.simulator.SimulatorConfig;
 import dev.headroom.simulator.Truth;
 import dev.headroom.streams.HeadroomStreams;
 import dev.headroom.streams.HeadroomStreamsConfig;
+import dev.headroom.testkit.Folders;
 import dev.headroom.testkit.KafkaFixture;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalDouble;
 import java.util.UUID;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -86,9 +85,7 @@ class CapacityIT {
       streams.start();
       FleetHistory.of(bootstrap, truth).awaitProcessed(applicationId, Duration.ofMinutes(20), System.err);
     } finally {
-      try (Stream<Path> paths = Files.walk(stateDir)) {
-        paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
+      Folders.deleteTree(stateDir);
     }
 
     Map<String, Projection> latest = new HashMap<>();

@@ -39,7 +39,7 @@ public final class Json {
 
   public static String format(Instant instant) {
     // a message's rows share their capture time, and a batch of deltas or usage readings writes it
-    // once per row: the last instant formatted (per thread) is kept with its text
+    // once per row: the last two instants formatted (per thread) are kept with their text
     Formatted last = LAST_FORMATTED.get();
     if (last.seconds == instant.getEpochSecond() && last.nanos == instant.getNano()) {
       return last.text;

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,7 +12,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -99,14 +97,6 @@ public final class KafkaFixture {
     }
   }
 
-  private static void deleteTree(Path dir) {
-    try (Stream<Path> paths = Files.walk(dir)) {
-      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      LOG.warn("cannot delete the broker's folder {}: {}", dir, e.toString());
-    }
-  }
-
   private static KafkaFixture container() {
     KafkaContainer kafka = new KafkaContainer("apache/kafka:4.1.1");
     kafka.start();
@@ -123,7 +113,7 @@ public final class KafkaFixture {
       // its logs go with it: a capacity IT leaves gigabytes there, and runs follow one another on one disk
       Fixtures.started("Kafka broker", () -> {
         broker.stop();
-        deleteTree(dir);
+        Folders.deleteTree(dir);
       });
       LOG.info("Kafka fixture: broker process at {}", broker.bootstrapServers());
       return new KafkaFixture(broker.bootstrapServers());

@@ -67,7 +67,7 @@ public final class UsageProcessor implements FixedKeyProcessor<String, Snapshot,
     long at = s.capturedAt().toEpochMilli();
     Map<String, Double> growth = new HashMap<>();
     for (Map<String, Object> r : s.rows()) {
-      Double size = UsageReadings.tableBytes(r);
+      Double size = UsageReadings.bytes(r);
       if (size == null) {
         continue;
       }

@@ -162,13 +162,8 @@ public final class UsageReadings {
   }
 
   /** {@code datname.schema.table}: a table's name in its {@code table:} resource. */
-  public static String tableName(Map<String, Object> row) {
+  static String tableName(Map<String, Object> row) {
     return str(row.get("datname")) + "." + str(row.get("schema")) + "." + str(row.get("table"));
-  }
-
-  /** A table's size in bytes (exact when measured, else estimated), or null. */
-  public static Double tableBytes(Map<String, Object> row) {
-    return bytes(row);
   }
 
   /** CPU busy share from the host's tick deltas, WAL written per day from the WAL position's delta. */
@@ -202,7 +197,8 @@ public final class UsageReadings {
     return new Usage(Usage.SCHEMA, id, resource, at, value, capacity != null && capacity > 0 ? capacity : null, unit);
   }
 
-  private static Double bytes(Map<String, Object> r) {
+  /** A table's size in bytes (exact when measured, else estimated), or null. */
+  static Double bytes(Map<String, Object> r) {
     Double exact = number(r.get("table_bytes"));
     return exact != null ? exact : number(r.get("estimated_bytes"));
   }
