@@ -139,6 +139,7 @@ final class DemoCommand implements Callable<Integer> {
       sinkProps.put(SinkConfig.USER, sinkUrl != null ? sinkUser : "postgres");
       sinkProps.put(SinkConfig.GROUP_ID, "headroom-demo-sink");
       sinkProps.put(SinkConfig.TOPICS_PARTITIONS, "1");
+      sinkProps.put(SinkConfig.METRICS_PORT, "0"); // a free port: the demo must not clash with a running sink
       HeadroomSink sink = new HeadroomSink(new SinkConfig(sinkProps));
       Thread sinkThread = new Thread(sink, "sink");
       started.push(() -> {

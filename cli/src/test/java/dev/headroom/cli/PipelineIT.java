@@ -54,7 +54,8 @@ class PipelineIT {
         SinkConfig.URL, sinkUrl,
         SinkConfig.USER, tsdb.user(),
         SinkConfig.PASSWORD, tsdb.password(),
-        SinkConfig.GROUP_ID, "e2e-sink")));
+        SinkConfig.GROUP_ID, "e2e-sink",
+        SinkConfig.METRICS_PORT, 0)));
     Collector collector = new Collector(new CollectorConfig(Map.of(
         CollectorConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers(),
         CollectorConfig.INSTANCE_ID, INSTANCE,
@@ -103,6 +104,16 @@ class PipelineIT {
             "SELECT count(*) FROM timescaledb_information.hypertables WHERE hypertable_name = 'latency_windows'")) {
           rs.next();
           assertThat(rs.getInt(1)).as("latency_windows is a hypertable").isEqualTo(1);
+        }
+        // The other result topics reach their tables too: every interval's counters, every resource's use.
+        for (String table : List.of("deltas", "usage")) {
+          try (PreparedStatement count = c.prepareStatement("SELECT count(*) FROM " + table + " WHERE instance_id = ?")) {
+            count.setString(1, INSTANCE);
+            try (ResultSet rs = count.executeQuery()) {
+              rs.next();
+              assertThat(rs.getLong(1)).as("rows of " + table).isPositive();
+            }
+          }
         }
       }
       assertThat(collector.failures()).isZero();

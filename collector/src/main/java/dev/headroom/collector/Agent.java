@@ -2,6 +2,7 @@ package dev.headroom.collector;
 
 import dev.headroom.collector.transport.SpoolOptions;
 import dev.headroom.collector.transport.SpoolingOutbox;
+import dev.headroom.metrics.MetricsEndpoint;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -35,7 +36,7 @@ public final class Agent implements AutoCloseable {
     this.config = config;
     CollectorConfig agent = config.agent();
     this.metrics = new MetricsEndpoint(agent.getString(CollectorConfig.METRICS_BIND),
-        agent.getInt(CollectorConfig.METRICS_PORT));
+        agent.getInt(CollectorConfig.METRICS_PORT), CollectorConfig.METRICS_PORT + ", " + CollectorConfig.METRICS_BIND);
     try {
       SpoolOptions spool = SpoolOptions.defaults(Path.of(agent.getString(CollectorConfig.SPOOL_DIR)))
           .withMaxBytes(agent.getLong(CollectorConfig.SPOOL_MAX_BYTES));

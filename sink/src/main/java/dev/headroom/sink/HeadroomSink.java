@@ -1,17 +1,21 @@
 package dev.headroom.sink;
 
-import dev.headroom.schemas.Topics;
 import dev.headroom.sink.internals.SinkRunner;
 import java.time.Clock;
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Collectors;
 
 /**
- * Writes {@code headroom.latency-windows.v1} to TimescaleDB or plain PostgreSQL, exactly once.
+ * Writes the result topics to TimescaleDB or plain PostgreSQL, exactly once: each to its table
+ * ({@link ResultTable}), those of {@link SinkConfig#tables()}.
  *
  * <p>Each poll is written in one database transaction together with the consumer's next offsets
  * ({@code sink_offsets}), and on every assignment the consumer seeks to the offsets stored there:
- * a crash or restart never loses or doubles a row, and rows are upserted on their natural key, so
- * a redelivered record changes nothing. A record that cannot be read goes to
+ * a crash or restart never loses or doubles a row. Tables of rows that are sent once are COPYed
+ * into; rows with a natural key are upserted on it, and each alert's, finding's and projection's
+ * latest is kept in a table of its own. A record that cannot be read goes to
  * {@code headroom.deadletter.v1} with the reason. While the database is unavailable, the sink
  * keeps the one batch it holds, pauses its partitions, stays in its group, and retries with
  * exponential backoff.
@@ -22,12 +26,18 @@ public final class HeadroomSink implements Runnable, AutoCloseable {
   private final SinkRunner runner;
 
   public HeadroomSink(SinkConfig config) {
-    this(config, Topics.LATENCY_WINDOWS.name());
+    this(config, config.tables().stream().collect(Collectors.toMap(t -> t, t -> t.topic().name(),
+        (a, b) -> a, () -> new EnumMap<>(ResultTable.class))));
   }
 
-  /** Reads another topic of latency windows: for tests, which give each case a topic of its own. */
+  /** Reads another topic of latency windows only: for tests, which give each case a topic of its own. */
   HeadroomSink(SinkConfig config, String topic) {
-    this.runner = new SinkRunner(config, topic, Clock.systemUTC());
+    this(config, Map.of(ResultTable.LATENCY_WINDOWS, topic));
+  }
+
+  /** Writes these tables from these topics: for tests. */
+  HeadroomSink(SinkConfig config, Map<ResultTable, String> topics) {
+    this.runner = new SinkRunner(config, topics, Clock.systemUTC());
   }
 
   /**
@@ -53,9 +63,24 @@ public final class HeadroomSink implements Runnable, AutoCloseable {
     return runner.storageMode();
   }
 
-  /** Rows upserted in committed transactions (a window written twice counts twice). */
+  /** Rows written in committed transactions, all tables (a window upserted twice counts twice). */
   public long rowsWritten() {
     return runner.rowsWritten();
+  }
+
+  /** Rows written to one table in committed transactions. */
+  public long rowsWritten(ResultTable table) {
+    return runner.rowsWritten(table);
+  }
+
+  /** The port of the Prometheus endpoint ({@code /metrics}), or -1 when it is off. */
+  public int metricsPort() {
+    return runner.metricsPort();
+  }
+
+  /** Chunks (TimescaleDB) or partitions (plain PostgreSQL) dropped by retention. */
+  public long chunksDropped() {
+    return runner.chunksDropped();
   }
 
   /** Committed transactions, one per poll with records. */

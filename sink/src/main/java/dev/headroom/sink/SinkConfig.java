@@ -2,21 +2,26 @@ package dev.headroom.sink;
 
 import dev.headroom.schemas.JdbcUrls;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Function;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.AbstractConfig;
-import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.config.types.Password;
 
@@ -35,7 +40,12 @@ public final class SinkConfig extends AbstractConfig {
   public static final String POLL_TIMEOUT_MS = "poll.timeout.ms";
   public static final String RETRY_BACKOFF_INITIAL_MS = "retry.backoff.initial.ms";
   public static final String RETRY_BACKOFF_MAX_MS = "retry.backoff.max.ms";
-  public static final String TIMESCALEDB_CHUNK_INTERVAL = "timescaledb.chunk.interval";
+  public static final String TABLES = "tables";
+  public static final String METRICS_PORT = "metrics.port";
+  public static final String METRICS_BIND = "metrics.bind";
+  public static final String RETENTION_CHECK_INTERVAL_MS = "retention.check.interval.ms";
+  /** Per table, {@code table.<name>.chunk.interval}: see {@link #chunkIntervalKey(ResultTable)}. */
+  public static final String TABLE_PREFIX = "table.";
   /**
    * Settings under this prefix go to the Kafka consumer, producer and admin client without it (TLS,
    * SASL, timeouts), each client getting the ones it knows. A key no client knows, or one the sink
@@ -48,12 +58,14 @@ public final class SinkConfig extends AbstractConfig {
       "value.deserializer", "key.serializer", "value.serializer", "acks", "enable.idempotence");
 
   /**
-   * The chunk interval reaches SQL (as a bound {@code interval} parameter), so only this plain
-   * form is accepted: a positive count and one unit.
+   * Intervals reach SQL as bound {@code interval} parameters and partition bounds are computed from
+   * them, so only this plain form is accepted: a positive count and one fixed-length unit.
    */
-  static final Pattern CHUNK_INTERVAL = Pattern.compile("^[1-9]\\d{0,5} (second|minute|hour|day|week|month)s?$");
+  static final Pattern INTERVAL = Pattern.compile("^([1-9]\\d{0,5}) (second|minute|hour|day|week)s?$");
+  /** A retention that keeps every row. */
+  public static final String FOREVER = "forever";
 
-  public static final ConfigDef CONFIG_DEF = new ConfigDef()
+  public static final ConfigDef CONFIG_DEF = tableSettings(new ConfigDef()
       .define(BOOTSTRAP_SERVERS, Type.STRING, "127.0.0.1:9092", new ConfigDef.NonEmptyString(), Importance.HIGH,
           "Kafka bootstrap servers the result topics are read from.")
       .define(URL, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new JdbcUrl(), Importance.HIGH,
@@ -83,9 +95,30 @@ public final class SinkConfig extends AbstractConfig {
       .define(RETRY_BACKOFF_MAX_MS, Type.LONG, 30_000L, Range.between(1, 3_600_000), Importance.MEDIUM,
           "Longest wait between retries of a failed database write. Must not be below "
               + RETRY_BACKOFF_INITIAL_MS + ".")
-      .define(TIMESCALEDB_CHUNK_INTERVAL, Type.STRING, "1 day", new ChunkInterval(), Importance.LOW,
-          "Chunk interval of the latency_windows hypertable when the database has TimescaleDB, e.g. '1 day' or "
-              + "'12 hours'. A change applies to chunks created afterwards.");
+      .define(TABLES, Type.LIST, Arrays.stream(ResultTable.values()).map(ResultTable::tableName).toList(),
+          new TableList(), Importance.MEDIUM,
+          "The tables written, each from its result topic. All tables are created; a table left out is not "
+              + "written and its topic not read. deltas is by far the largest (one row per object and interval).")
+      .define(METRICS_PORT, Type.INT, 9189, Range.between(-1, 65535), Importance.MEDIUM,
+          "Port of the sink's Prometheus endpoint (/metrics): rows written per table, batch latency, lag, retries, "
+              + "dead letters; -1 turns it off, 0 takes a free port.")
+      .define(METRICS_BIND, Type.STRING, "127.0.0.1", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
+          "Address the metrics endpoint listens on; 0.0.0.0 lets a Prometheus on another host scrape it.")
+      .define(RETENTION_CHECK_INTERVAL_MS, Type.LONG, 3_600_000L, Range.between(1_000, 604_800_000), Importance.LOW,
+          "How often the sink drops the chunks (TimescaleDB) or partitions (plain PostgreSQL) older than each "
+              + "table's retention. It runs between batches, on the sink's own thread, once at start too."));
+
+  private static ConfigDef tableSettings(ConfigDef def) {
+    for (ResultTable table : ResultTable.values()) {
+      def.define(chunkIntervalKey(table), Type.STRING, table.defaultChunkInterval(), new Interval(false), Importance.LOW,
+          "Time range of one chunk (TimescaleDB) or partition (plain PostgreSQL) of " + table.tableName()
+              + ", e.g. '1 day' or '6 hours'. A change applies to chunks and partitions created afterwards.");
+      def.define(retentionKey(table), Type.STRING, table.defaultRetention(), new Interval(true), Importance.MEDIUM,
+          "How long rows of " + table.tableName() + " are kept, by their " + table.timeColumn() + ", e.g. '30 days', "
+              + "or 'forever'. Whole chunks or partitions are dropped once all their rows are older.");
+    }
+    return def;
+  }
 
   private final Function<String, String> environment;
 
@@ -165,8 +198,54 @@ public final class SinkConfig extends AbstractConfig {
     return Duration.ofMillis(getLong(RETRY_BACKOFF_MAX_MS));
   }
 
-  public String chunkInterval() {
-    return getString(TIMESCALEDB_CHUNK_INTERVAL);
+  public static String chunkIntervalKey(ResultTable table) {
+    return TABLE_PREFIX + table.tableName() + ".chunk.interval";
+  }
+
+  public static String retentionKey(ResultTable table) {
+    return TABLE_PREFIX + table.tableName() + ".retention";
+  }
+
+  /** The table's chunk or partition interval, as vetted text such as {@code 1 day}. */
+  public String chunkInterval(ResultTable table) {
+    return getString(chunkIntervalKey(table));
+  }
+
+  /** The table's chunk or partition interval. */
+  public Duration chunkDuration(ResultTable table) {
+    return duration(chunkInterval(table));
+  }
+
+  /** How long the table's rows are kept; empty for ever. */
+  public Optional<Duration> retention(ResultTable table) {
+    String value = getString(retentionKey(table));
+    return FOREVER.equals(value) ? Optional.empty() : Optional.of(duration(value));
+  }
+
+  /** The tables written, in the order of {@link ResultTable}. */
+  public List<ResultTable> tables() {
+    Set<String> names = Set.copyOf(getList(TABLES));
+    return Arrays.stream(ResultTable.values()).filter(t -> names.contains(t.tableName())).toList();
+  }
+
+  public Duration retentionCheckInterval() {
+    return Duration.ofMillis(getLong(RETENTION_CHECK_INTERVAL_MS));
+  }
+
+  /** The length of a vetted interval ({@link #INTERVAL}). */
+  static Duration duration(String interval) {
+    Matcher m = INTERVAL.matcher(interval);
+    if (!m.matches()) {
+      throw new IllegalArgumentException("not an interval: " + interval);
+    }
+    long n = Long.parseLong(m.group(1));
+    return switch (m.group(2)) {
+      case "second" -> Duration.ofSeconds(n);
+      case "minute" -> Duration.ofMinutes(n);
+      case "hour" -> Duration.ofHours(n);
+      case "day" -> Duration.ofDays(n);
+      default -> Duration.ofDays(7 * n);
+    };
   }
 
   /** Settings for the consumer: the {@value #KAFKA_PREFIX} ones it knows, and the bootstrap servers. */
@@ -212,19 +291,52 @@ public final class SinkConfig extends AbstractConfig {
     }
   }
 
-  /** A count and a unit, nothing else: see {@link #CHUNK_INTERVAL}. */
-  static final class ChunkInterval implements ConfigDef.Validator {
+  /** A count and a unit, nothing else (see {@link #INTERVAL}); for a retention, also {@value #FOREVER}. */
+  static final class Interval implements ConfigDef.Validator {
+    private final boolean forever;
+
+    Interval(boolean forever) {
+      this.forever = forever;
+    }
+
     @Override
     public void ensureValid(String name, Object value) {
-      if (value == null || !CHUNK_INTERVAL.matcher(value.toString()).matches()) {
+      if (value != null && forever && FOREVER.equals(value)) {
+        return;
+      }
+      if (value == null || !INTERVAL.matcher(value.toString()).matches()) {
         throw new ConfigException(name, value, "must be a count and a unit, e.g. '1 day' or '6 hours' "
-            + "(units: second, minute, hour, day, week, month)");
+            + "(units: second, minute, hour, day, week)" + (forever ? ", or '" + FOREVER + "'" : ""));
       }
     }
 
     @Override
     public String toString() {
-      return "<n> second|minute|hour|day|week|month[s]";
+      return "<n> second|minute|hour|day|week[s]" + (forever ? " | " + FOREVER : "");
+    }
+  }
+
+  /** Names of result tables, each at most once. */
+  static final class TableList implements ConfigDef.Validator {
+    @Override
+    public void ensureValid(String name, Object value) {
+      List<?> names = (List<?>) value;
+      Set<String> known = new TreeSet<>();
+      Arrays.stream(ResultTable.values()).forEach(t -> known.add(t.tableName()));
+      Set<Object> seen = new HashSet<>();
+      for (Object table : names) {
+        if (!known.contains(String.valueOf(table))) {
+          throw new ConfigException(name, value, "unknown table " + table + "; the tables are " + known);
+        }
+        if (!seen.add(table)) {
+          throw new ConfigException(name, value, "table " + table + " is listed twice");
+        }
+      }
+    }
+
+    @Override
+    public String toString() {
+      return "a list of " + Arrays.stream(ResultTable.values()).map(ResultTable::tableName).toList();
     }
   }
 }

@@ -4,27 +4,49 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.datadoghq.sketch.ddsketch.DDSketch;
+import com.fasterxml.jackson.core.type.TypeReference;
+import dev.headroom.schemas.Alert;
 import dev.headroom.schemas.DeadLetter;
+import dev.headroom.schemas.Delta;
+import dev.headroom.schemas.DeployCheck;
+import dev.headroom.schemas.Finding;
+import dev.headroom.schemas.Json;
+import dev.headroom.schemas.JsonSerde;
 import dev.headroom.schemas.LatencySketches;
 import dev.headroom.schemas.LatencyWindow;
+import dev.headroom.schemas.Message;
+import dev.headroom.schemas.Projection;
 import dev.headroom.schemas.TopicAdmin;
 import dev.headroom.schemas.Topics;
+import dev.headroom.schemas.Trend;
+import dev.headroom.schemas.Usage;
 import dev.headroom.testkit.KafkaFixture;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -56,6 +78,7 @@ import org.apache.logging.log4j.core.LogEvent;
 import org.apache.logging.log4j.core.LoggerContext;
 import org.apache.logging.log4j.core.appender.AbstractAppender;
 import org.apache.logging.log4j.core.config.Property;
+import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -168,6 +191,180 @@ abstract class AbstractSinkWriterIT {
     assertThat(sink.storageMode()).contains(expectedMode());
     assertThat(sink.rowsWritten()).isGreaterThanOrEqualTo(sent.size());
     assertThat(sink.deadLetters()).isZero();
+  }
+
+  @Test
+  void shouldWriteEveryResultTopicToItsTableWithEveryValue() throws Exception {
+    String a = name + "/db-a";
+    String b = name + "/db-b";
+    Instant t = Instant.now().truncatedTo(ChronoUnit.MILLIS).minusSeconds(3_600);
+    Map<ResultTable, List<Message>> sent = new EnumMap<>(ResultTable.class);
+    sent.put(ResultTable.DELTAS, List.of(
+        new Delta(Delta.SCHEMA, a, "tables", "orders.public.t1", t, t.minusSeconds(60), 60_000, false, true,
+            Map.of("datname", "orders", "schema", "public"), Map.of("seq_scan", 3.0, "n_tup_ins", 120.0),
+            Map.of("seq_scan", 0.05, "n_tup_ins", 2.0)),
+        new Delta(Delta.SCHEMA, a, "statements", "tab\there\nnew line", t, t.minusSeconds(60), 60_000, true, false,
+            Map.of(), Map.of("calls", 0.5), Map.of("calls", 0.5 / 60))));
+    sent.put(ResultTable.LATENCY_WINDOWS, List.of(window(a, "instance", 0, 42.5)));
+    sent.put(ResultTable.ALERTS, List.of(
+        new Alert(Alert.SCHEMA, a, "p95-warning", "instance", "p95_ms", "warning", "pending", t, t, 85, 80, 600_000),
+        new Alert(Alert.SCHEMA, a, "p95-warning", "instance", "p95_ms", "warning", "firing", t, t.plusSeconds(600), 90,
+            80, 600_000),
+        new Alert(Alert.SCHEMA, a, "p95-critical", "instance", "p95_ms", "critical", "firing", t, t.plusSeconds(300),
+            99, 95, 300_000),
+        new Alert(Alert.SCHEMA, b, "cache-hit", "db:x", "cache_hit_ratio", "warning", "pending", t, t, 0.9, 0.99, 0),
+        new Alert(Alert.SCHEMA, b, "cache-hit", "db:x", "cache_hit_ratio", "warning", "resolved", t,
+            t.plusSeconds(60), 0.995, 0.99, 0)));
+    sent.put(ResultTable.FINDINGS, List.of(
+        new Finding(Finding.SCHEMA, a, "unused_index", "orders.public.t1_idx", "warning", 0, 0, "Drop it.", t),
+        new Finding(Finding.SCHEMA, a, "xid_age", "orders", "critical", 1.6e9, 1.2e9, "VACUUM FREEZE it.", t),
+        new Finding(Finding.SCHEMA, a, "unused_index", "orders.public.t1_idx", "ok", 4, 0, null, t.plusSeconds(60))));
+    sent.put(ResultTable.TRENDS, List.of(
+        new Trend(Trend.SCHEMA, a, "p95_ms", "instance", "PT1H", t, 40, t.minusSeconds(7 * 86_400), 32, 25.0),
+        new Trend(Trend.SCHEMA, a, "p95_ms", "instance", "PT1H", t.plusSeconds(3_600), 30, t.minusSeconds(7 * 86_400 - 3_600),
+            0, null)));
+    sent.put(ResultTable.USAGE, List.of(
+        new Usage(Usage.SCHEMA, a, "storage", t, 5.0e11, 1.0e12, "bytes"),
+        new Usage(Usage.SCHEMA, a, "wal", t, 3.2e9, null, "bytes/day")));
+    sent.put(ResultTable.PROJECTIONS, List.of(
+        projection(a, "storage", "baseline", 40.0, t.minusSeconds(86_400)),
+        projection(a, "storage", "baseline", 30.0, t), // the latest of its key
+        projection(a, "connections", "baseline", 12.5, t),
+        projection(a, "connections", "traffic-x3", 3.0, t),
+        projection(b, "cpu", "baseline", null, t),
+        projection(b, "xid", "baseline", 200.0, t)));
+    sent.put(ResultTable.DEPLOY_CHECKS, List.of(
+        new DeployCheck(DeployCheck.SCHEMA, a, "V42__orders", t, 900_000, "p95_ms", "instance", 40.0, 52.0, 30.0,
+            "regressed"),
+        new DeployCheck(DeployCheck.SCHEMA, a, null, t, 900_000, "tps", null, null, null, null, "unknown")));
+    Map<ResultTable, String> topics = new EnumMap<>(ResultTable.class);
+    long total = 0;
+    for (Map.Entry<ResultTable, List<Message>> e : sent.entrySet()) {
+      String topic = "it-sink-" + name + "-" + e.getKey().tableName();
+      createTopic(topic, 2);
+      topics.put(e.getKey(), topic);
+      for (Message m : e.getValue()) {
+        send(topic, (String) columns(m).get("instance_id"), serde(e.getKey()).write(m));
+      }
+      total += e.getValue().size();
+    }
+    TestDatabase db = freshDatabase(databaseName);
+
+    HeadroomSink sink = start(new HeadroomSink(config(db), topics));
+    awaitStoredOffsets(sink, db, topics.values(), total);
+
+    try (Connection c = connect(db)) {
+      for (ResultTable table : ResultTable.values()) {
+        List<Map<String, Object>> expected = sent.get(table).stream().map(AbstractSinkWriterIT::columns).toList();
+        assertThat(rows(c, table.tableName(), expected.get(0).keySet()))
+            .as(table.tableName()).containsExactlyInAnyOrderElementsOf(expected);
+        assertThat(sink.rowsWritten(table)).as("rows written to " + table.tableName()).isEqualTo(expected.size());
+      }
+      assertThat(query(c, "SELECT instance_id, rule, state FROM open_alerts"))
+          .as("open_alerts: the later transition of each alert, the most severe first")
+          .containsExactly(List.of(a, "p95-critical", "firing"), List.of(a, "p95-warning", "firing"));
+      assertThat(query(c, "SELECT instance_id, check_name, object, severity FROM current_findings"))
+          .as("current_findings: the cleared finding is gone")
+          .containsExactly(List.of(a, "xid_age", "orders", "critical"));
+      assertThat(query(c, "SELECT instance_id, resource, scenario, runway_days FROM forecast"))
+          .as("forecast: the latest projection of each key")
+          .containsExactlyInAnyOrder(List.of(a, "storage", "baseline", 30.0), List.of(a, "connections", "baseline", 12.5),
+              List.of(a, "connections", "traffic-x3", 3.0), Arrays.asList(b, "cpu", "baseline", null),
+              List.of(b, "xid", "baseline", 200.0));
+      assertThat(query(c, "SELECT instance_id, bottleneck, runway_days FROM fleet_runway"))
+          .as("fleet_runway: the baseline's shortest runway per instance, shortest first")
+          .containsExactly(List.of(a, "connections", 12.5), List.of(b, "xid", 200.0));
+      assertThat(query(c, "SELECT metric, bucket_start, value, direction FROM trend_wow"))
+          .containsExactly(Arrays.asList("p95_ms", t.plusSeconds(3_600), 30.0, null));
+      assertThat(query(c, "SELECT instance_id, scope, window_size, p95_ms FROM latency_p95"))
+          .containsExactly(List.of(a, "instance", "PT1M", 42.5));
+      assertStorageLayout(c);
+    }
+    assertThat(sink.deadLetters()).isZero();
+    String scraped = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+        URI.create("http://127.0.0.1:" + sink.metricsPort() + "/metrics")).build(), BodyHandlers.ofString()).body();
+    assertThat(scraped).contains("headroom_sink_rows_written_total{table=\"deltas\"} 2.0",
+        "headroom_sink_rows_written_total{table=\"alerts\"} 5.0", "headroom_sink_batch_duration_seconds_count",
+        "headroom_sink_lag_records 0.0", "headroom_sink_retries_total 0.0");
+  }
+
+  @Test
+  void shouldDropChunksOrPartitionsOlderThanTheRetentionAndKeepTheRest() throws Exception {
+    String topic = createTopic(1);
+    String instance = name + "/a";
+    Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+    List<Usage> sent = List.of(
+        new Usage(Usage.SCHEMA, instance, "storage", now.minus(Duration.ofDays(30)), 1, 10.0, "bytes"),
+        new Usage(Usage.SCHEMA, instance, "storage", now.minus(Duration.ofDays(10)), 2, 10.0, "bytes"),
+        new Usage(Usage.SCHEMA, instance, "storage", now.minus(Duration.ofHours(1)), 3, 10.0, "bytes"));
+    for (Usage u : sent) {
+      send(topic, instance, Topics.USAGE_SERDE.write(u));
+    }
+    TestDatabase db = freshDatabase(databaseName);
+    Map<String, Object> props = configMap(db);
+    props.put(SinkConfig.retentionKey(ResultTable.USAGE), "7 days");
+    props.put(SinkConfig.chunkIntervalKey(ResultTable.USAGE), "1 day");
+    props.put(SinkConfig.RETENTION_CHECK_INTERVAL_MS, 1_000L);
+
+    HeadroomSink sink = start(new HeadroomSink(SinkConfig.fromMap(props), Map.of(ResultTable.USAGE, topic)));
+    awaitStoredOffsets(sink, db, topic, 3);
+    assertThat(sink.rowsWritten(ResultTable.USAGE)).isEqualTo(3);
+
+    await().atMost(AT_MOST).ignoreExceptions().untilAsserted(() -> {
+      try (Connection c = connect(db)) {
+        assertThat(query(c, "SELECT value FROM usage")).containsExactly(List.of(3.0));
+      }
+    });
+    assertThat(sink.chunksDropped()).as("the two chunks or partitions of the old rows").isEqualTo(2);
+  }
+
+  @Test
+  void shouldUpgradeADatabaseOfVersion1KeepingItsWindowsAndOffsets() throws Exception {
+    String topic = createTopic(1);
+    List<LatencyWindow> before = windows(2, 3, 0);
+    produce(topic, before);
+    TestDatabase db = freshDatabase(databaseName);
+    // The schema as version 0.1's first sink left it: latency_windows and sink_offsets only.
+    Flyway.configure().dataSource(db.url(), db.user(), db.password()).locations("classpath:db/migration").target("1")
+        .load().migrate();
+    try (Connection c = connect(db); PreparedStatement s = c.prepareStatement("INSERT INTO latency_windows"
+        + " (instance_id, scope, window_size, window_start, window_end, count, p50_ms, p95_ms, p99_ms, max_ms, method,"
+        + " sketch) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+      for (LatencyWindow w : before) {
+        s.setString(1, w.instanceId());
+        s.setString(2, w.scope());
+        s.setString(3, w.window());
+        s.setObject(4, OffsetDateTime.ofInstant(w.windowStart(), ZoneOffset.UTC));
+        s.setObject(5, OffsetDateTime.ofInstant(w.windowEnd(), ZoneOffset.UTC));
+        s.setLong(6, w.count());
+        s.setDouble(7, w.p50Ms());
+        s.setDouble(8, w.p95Ms());
+        s.setDouble(9, w.p99Ms());
+        s.setDouble(10, w.maxMs());
+        s.setString(11, w.method());
+        s.setBytes(12, Base64.getDecoder().decode(w.sketch()));
+        s.addBatch();
+      }
+      s.executeBatch();
+      try (PreparedStatement o = c.prepareStatement(
+          "INSERT INTO sink_offsets (consumer_group, topic, partition, next_offset) VALUES (?, ?, 0, ?)")) {
+        o.setString(1, group);
+        o.setString(2, topic);
+        o.setLong(3, before.size());
+        o.execute();
+      }
+    }
+    List<LatencyWindow> after = windows(2, 2, 3);
+    produce(topic, after);
+
+    HeadroomSink sink = start(new HeadroomSink(config(db), topic));
+    awaitStoredOffsets(sink, db, topic, before.size() + after.size());
+
+    List<LatencyWindow> all = new ArrayList<>(before);
+    all.addAll(after);
+    assertThat(windowsIn(db, name + "/")).containsExactlyInAnyOrderElementsOf(all);
+    assertThat(sink.rowsWritten()).as("only the records after the stored offset").isEqualTo(after.size());
+    assertThat(sink.storageMode()).contains(expectedMode());
   }
 
   @Test
@@ -402,6 +599,177 @@ abstract class AbstractSinkWriterIT {
 
   // ---------------------------------------------------------------------------------------------
 
+  private static Projection projection(String instance, String resource, String scenario, Double runway, Instant at) {
+    return new Projection(Projection.SCHEMA, instance, resource, scenario, "bytes", 1e12, 0.8, 4e11, "exponential",
+        new Projection.Params(3.5e11, null, 0.012, 0.97), 28, 28, runway,
+        runway == null ? null : at.plusSeconds((long) (runway * 86_400)), runway == null ? null : runway * 0.9,
+        runway == null ? null : runway * 1.1, 90, runway == null ? 0.6 : -0.1, false, at);
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static JsonSerde<Message> serde(ResultTable table) {
+    return (JsonSerde) table.topic().valueSerde();
+  }
+
+  /** A message as the row its table should hold: column name to value, in the table's column order. */
+  private static Map<String, Object> columns(Message m) {
+    Map<String, Object> row = new LinkedHashMap<>();
+    if (m instanceof Delta d) {
+      row.put("instance_id", d.instanceId());
+      row.put("section", d.section());
+      row.put("object", d.object());
+      row.put("captured_at", d.capturedAt());
+      row.put("previous_at", d.previousAt());
+      row.put("interval_ms", d.intervalMs());
+      row.put("reset", d.reset());
+      row.put("gap", d.gap());
+      row.put("labels", d.labels());
+      row.put("deltas", d.deltas());
+    } else if (m instanceof LatencyWindow w) {
+      row.put("instance_id", w.instanceId());
+      row.put("scope", w.scope());
+      row.put("window_size", w.window());
+      row.put("window_start", w.windowStart());
+      row.put("window_end", w.windowEnd());
+      row.put("count", w.count());
+      row.put("p50_ms", w.p50Ms());
+      row.put("p95_ms", w.p95Ms());
+      row.put("p99_ms", w.p99Ms());
+      row.put("max_ms", w.maxMs());
+      row.put("method", w.method());
+      row.put("sketch", HexFormat.of().formatHex(Base64.getDecoder().decode(w.sketch())));
+    } else if (m instanceof Alert x) {
+      row.put("instance_id", x.instanceId());
+      row.put("rule", x.rule());
+      row.put("scope", x.scope());
+      row.put("metric", x.metric());
+      row.put("severity", x.severity());
+      row.put("state", x.state());
+      row.put("since", x.since());
+      row.put("at", x.at());
+      row.put("value", x.value());
+      row.put("threshold", x.threshold());
+      row.put("sustained_ms", x.sustainedMs());
+    } else if (m instanceof Finding f) {
+      row.put("instance_id", f.instanceId());
+      row.put("check_name", f.check());
+      row.put("object", f.object());
+      row.put("severity", f.severity());
+      row.put("value", f.value());
+      row.put("threshold", f.threshold());
+      row.put("advice", f.advice());
+      row.put("at", f.at());
+    } else if (m instanceof Trend x) {
+      row.put("instance_id", x.instanceId());
+      row.put("metric", x.metric());
+      row.put("scope", x.scope());
+      row.put("bucket", x.bucket());
+      row.put("bucket_start", x.bucketStart());
+      row.put("value", x.value());
+      row.put("previous_bucket_start", x.previousBucketStart());
+      row.put("previous_value", x.previousValue());
+      row.put("change_pct", x.changePct());
+    } else if (m instanceof Usage u) {
+      row.put("instance_id", u.instanceId());
+      row.put("resource", u.resource());
+      row.put("at", u.at());
+      row.put("value", u.value());
+      row.put("capacity", u.capacity());
+      row.put("unit", u.unit());
+    } else if (m instanceof Projection p) {
+      row.put("instance_id", p.instanceId());
+      row.put("resource", p.resource());
+      row.put("scenario", p.scenario());
+      row.put("unit", p.unit());
+      row.put("capacity", p.capacity());
+      row.put("saturation_fraction", p.saturationFraction());
+      row.put("current_peak", p.currentPeak());
+      row.put("model", p.model());
+      row.put("intercept", p.params().intercept());
+      row.put("slope", p.params().slope());
+      row.put("rate", p.params().rate());
+      row.put("r2", p.params().r2());
+      row.put("lookback_days", (long) p.lookbackDays());
+      row.put("points", (long) p.points());
+      row.put("time_to_saturation_days", p.timeToSaturationDays());
+      row.put("saturation_at", p.saturationAt());
+      row.put("runway_low_days", p.runwayLowDays());
+      row.put("runway_high_days", p.runwayHighDays());
+      row.put("horizon_days", (long) p.horizonDays());
+      row.put("headroom_at_horizon", p.headroomAtHorizon());
+      row.put("bottleneck", p.bottleneck());
+      row.put("computed_at", p.computedAt());
+    } else if (m instanceof DeployCheck d) {
+      row.put("instance_id", d.instanceId());
+      row.put("deploy_id", d.deployId());
+      row.put("deploy_at", d.deployAt());
+      row.put("window_ms", d.windowMs());
+      row.put("metric", d.metric());
+      row.put("scope", d.scope());
+      row.put("before", d.before());
+      row.put("after", d.after());
+      row.put("change_pct", d.changePct());
+      row.put("verdict", d.verdict());
+    } else {
+      throw new IllegalArgumentException("no table for " + m);
+    }
+    return row;
+  }
+
+  /** Every row of a table, its columns read back as {@link #columns(Message)} writes them. */
+  private static List<Map<String, Object>> rows(Connection c, String table, Collection<String> columns)
+      throws SQLException {
+    List<Map<String, Object>> out = new ArrayList<>();
+    // Names from this test's own lists, never from data.
+    try (Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT " + String.join(", ", columns) + " FROM " + table)) {
+      while (rs.next()) {
+        Map<String, Object> row = new LinkedHashMap<>();
+        for (String column : columns) {
+          row.put(column, value(rs, column));
+        }
+        out.add(row);
+      }
+    }
+    return out;
+  }
+
+  /** The rows of a query, each a list of its values normalised as in {@link #rows}. */
+  private static List<List<Object>> query(Connection c, String sql) throws SQLException {
+    List<List<Object>> out = new ArrayList<>();
+    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+      while (rs.next()) {
+        List<Object> row = new ArrayList<>();
+        for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) {
+          row.add(value(rs, rs.getMetaData().getColumnLabel(i)));
+        }
+        out.add(row);
+      }
+    }
+    return out;
+  }
+
+  private static Object value(ResultSet rs, String column) throws SQLException {
+    String type = rs.getMetaData().getColumnTypeName(rs.findColumn(column));
+    Object value = switch (type) {
+      case "timestamptz" -> Optional.ofNullable(rs.getObject(column, OffsetDateTime.class))
+          .map(OffsetDateTime::toInstant).orElse(null);
+      case "jsonb" -> rs.getString(column) == null ? null : readJson(rs.getString(column));
+      case "bytea" -> rs.getBytes(column) == null ? null : HexFormat.of().formatHex(rs.getBytes(column));
+      case "int4", "int8" -> rs.getObject(column) == null ? null : rs.getLong(column);
+      default -> rs.getObject(column);
+    };
+    return value;
+  }
+
+  private static Map<String, Object> readJson(String json) {
+    try {
+      return Json.mapper().readValue(json, new TypeReference<Map<String, Object>>() {});
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   private Map<String, Object> configMap(TestDatabase db) {
     Map<String, Object> props = new HashMap<>();
     props.put(SinkConfig.BOOTSTRAP_SERVERS, KAFKA.bootstrapServers());
@@ -413,6 +781,7 @@ abstract class AbstractSinkWriterIT {
     props.put(SinkConfig.POLL_TIMEOUT_MS, 200L);
     props.put(SinkConfig.RETRY_BACKOFF_INITIAL_MS, 100L);
     props.put(SinkConfig.RETRY_BACKOFF_MAX_MS, 1_000L);
+    props.put(SinkConfig.METRICS_PORT, 0);
     return props;
   }
 
@@ -427,6 +796,7 @@ abstract class AbstractSinkWriterIT {
         sink.run();
       } catch (Throwable e) {
         failure.set(e);
+        LogManager.getLogger(AbstractSinkWriterIT.class).error("the sink of " + name + " stopped", e);
       }
     }, "sink-" + name);
     sinks.add(new RunningSink(sink, thread, failure));
@@ -440,17 +810,22 @@ abstract class AbstractSinkWriterIT {
 
   /** Waits until the sink has committed everything up to {@code total} records to the database. */
   private void awaitStoredOffsets(HeadroomSink sink, TestDatabase db, String topic, long total) {
+    awaitStoredOffsets(sink, db, List.of(topic), total);
+  }
+
+  /** Waits until the sink has committed {@code total} records of these topics to the database. */
+  private void awaitStoredOffsets(HeadroomSink sink, TestDatabase db, Collection<String> topics, long total) {
     await().atMost(AT_MOST)
         .failFast("the sink stopped", () -> failed(sink))
         .ignoreExceptions()
-        .until(() -> storedOffsets(db, topic) == total);
+        .until(() -> storedOffsets(db, topics) == total);
   }
 
-  private long storedOffsets(TestDatabase db, String topic) throws SQLException {
+  private long storedOffsets(TestDatabase db, Collection<String> topics) throws SQLException {
     try (Connection c = connect(db); PreparedStatement s = c.prepareStatement(
-        "SELECT coalesce(sum(next_offset), 0) FROM sink_offsets WHERE consumer_group = ? AND topic = ?")) {
+        "SELECT coalesce(sum(next_offset), 0) FROM sink_offsets WHERE consumer_group = ? AND topic = ANY (?)")) {
       s.setString(1, group);
-      s.setString(2, topic);
+      s.setArray(2, c.createArrayOf("text", topics.toArray()));
       try (ResultSet rs = s.executeQuery()) {
         rs.next();
         return rs.getLong(1);

@@ -40,7 +40,11 @@ class SinkConfigTest {
     assertThat(config.pollTimeout()).isEqualTo(Duration.ofMillis(500));
     assertThat(config.retryBackoffInitial()).isEqualTo(Duration.ofMillis(500));
     assertThat(config.retryBackoffMax()).isEqualTo(Duration.ofSeconds(30));
-    assertThat(config.chunkInterval()).isEqualTo("1 day");
+    assertThat(config.chunkInterval(ResultTable.LATENCY_WINDOWS)).isEqualTo("1 day");
+    assertThat(config.chunkDuration(ResultTable.DELTAS)).isEqualTo(Duration.ofHours(1));
+    assertThat(config.retention(ResultTable.DELTAS)).contains(Duration.ofDays(14));
+    assertThat(config.tables()).containsExactly(ResultTable.values());
+    assertThat(config.retentionCheckInterval()).isEqualTo(Duration.ofHours(1));
   }
 
   @Test
@@ -48,7 +52,8 @@ class SinkConfigTest {
     assertThat(SinkConfig.CONFIG_DEF.configKeys().values())
         .allSatisfy(key -> assertThat(key.documentation).as(key.name).isNotBlank());
     assertThat(SinkConfig.CONFIG_DEF.names()).contains(SinkConfig.URL, SinkConfig.PASSWORD, SinkConfig.GROUP_ID,
-        SinkConfig.TIMESCALEDB_CHUNK_INTERVAL, SinkConfig.RETRY_BACKOFF_MAX_MS);
+        "table.deltas.retention", "table.deploy_checks.chunk.interval", SinkConfig.TABLES,
+        SinkConfig.RETRY_BACKOFF_MAX_MS);
   }
 
   @Test
@@ -79,10 +84,17 @@ class SinkConfigTest {
       "topics.replication.factor=-2",
       "group.id=",
       "bootstrap.servers=",
-      "timescaledb.chunk.interval=1 fortnight",
-      "timescaledb.chunk.interval=0 days",
-      "timescaledb.chunk.interval=1 day'; DROP TABLE latency_windows; --",
-      "timescaledb.chunk.interval=1day",
+      "table.latency_windows.chunk.interval=1 fortnight",
+      "table.latency_windows.chunk.interval=0 days",
+      "table.latency_windows.chunk.interval=1 day'; DROP TABLE latency_windows; --",
+      "table.deltas.chunk.interval=1day",
+      "table.deltas.chunk.interval=1 month",
+      "table.usage.chunk.interval=forever",
+      "table.usage.retention=0 days",
+      "table.usage.retention=always",
+      "tables=deltas,latencies",
+      "tables=usage,usage",
+      "retention.check.interval.ms=10",
   })
   void shouldRejectABadValueNamingItsKey(String key, String value) {
     assertThatThrownBy(() -> SinkConfig.fromMap(with(key, value == null ? "" : value)))
@@ -91,10 +103,24 @@ class SinkConfigTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"1 day", "12 hours", "30 minutes", "1 week", "1 month", "90 seconds"})
-  void shouldAcceptAPlainChunkInterval(String interval) {
-    assertThat(SinkConfig.fromMap(with(SinkConfig.TIMESCALEDB_CHUNK_INTERVAL, interval)).chunkInterval())
-        .isEqualTo(interval);
+  @CsvSource({"1 day,PT24H", "12 hours,PT12H", "30 minutes,PT30M", "1 week,PT168H", "2 weeks,PT336H", "90 seconds,PT1M30S"})
+  void shouldAcceptAPlainInterval(String interval, Duration length) {
+    SinkConfig config = SinkConfig.fromMap(with(SinkConfig.chunkIntervalKey(ResultTable.USAGE), interval));
+    assertThat(config.chunkInterval(ResultTable.USAGE)).isEqualTo(interval);
+    assertThat(config.chunkDuration(ResultTable.USAGE)).isEqualTo(length);
+    assertThat(SinkConfig.fromMap(with(SinkConfig.retentionKey(ResultTable.USAGE), interval))
+        .retention(ResultTable.USAGE)).contains(length);
+  }
+
+  @Test
+  void shouldKeepRowsForeverAndLeaveTablesOutWhenTold() {
+    Map<String, Object> props = minimal();
+    props.put("table.alerts.retention", "forever");
+    props.put(SinkConfig.TABLES, "usage, latency_windows");
+    SinkConfig config = SinkConfig.fromMap(props);
+
+    assertThat(config.retention(ResultTable.ALERTS)).isEmpty();
+    assertThat(config.tables()).containsExactly(ResultTable.LATENCY_WINDOWS, ResultTable.USAGE);
   }
 
   @Test

@@ -51,19 +51,25 @@ class TimescaleSinkIT extends AbstractSinkWriterIT {
 
   @Override
   protected void assertStorageLayout(Connection c) throws SQLException {
-    try (Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT d.column_name, d.time_interval FROM timescaledb_information.hypertables h"
-            + " JOIN timescaledb_information.dimensions d USING (hypertable_schema, hypertable_name)"
-            + " WHERE h.hypertable_name = 'latency_windows'")) {
-      assertThat(rs.next()).as("latency_windows is a hypertable").isTrue();
-      assertThat(rs.getString(1)).isEqualTo("window_end");
-      assertThat(rs.getString(2)).isEqualTo("1 day");
-      assertThat(rs.next()).as("one dimension").isFalse();
+    for (ResultTable table : ResultTable.values()) {
+      try (PreparedStatement s = c.prepareStatement("SELECT d.column_name, d.time_interval::text"
+          + " FROM timescaledb_information.hypertables h"
+          + " JOIN timescaledb_information.dimensions d USING (hypertable_schema, hypertable_name)"
+          + " WHERE h.hypertable_name = ?")) {
+        s.setString(1, table.tableName());
+        try (ResultSet rs = s.executeQuery()) {
+          assertThat(rs.next()).as(table.tableName() + " is a hypertable").isTrue();
+          assertThat(rs.getString(1)).isEqualTo(table.timeColumn());
+          assertThat(rs.getString(2)).as("chunk interval of " + table.tableName())
+              .isEqualTo(Map.of("1 hour", "01:00:00").getOrDefault(table.defaultChunkInterval(),
+                  table.defaultChunkInterval()));
+          assertThat(rs.next()).as("one dimension").isFalse();
+        }
+      }
     }
     // CREATE EXTENSION and create_hypertable ran inside Flyway's migration transaction.
     try (Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT success FROM flyway_schema_history"
-            + " WHERE description = 'latency_windows hypertable'")) {
+        ResultSet rs = s.executeQuery("SELECT success FROM flyway_schema_history WHERE description = 'hypertables'")) {
       assertThat(rs.next()).isTrue();
       assertThat(rs.getBoolean(1)).isTrue();
     }
@@ -79,7 +85,8 @@ class TimescaleSinkIT extends AbstractSinkWriterIT {
   private static String chunkIntervalAfterStart(TestDatabase db, String interval) throws SQLException {
     SinkConfig config = SinkConfig.fromMap(Map.of(SinkConfig.BOOTSTRAP_SERVERS, KAFKA.bootstrapServers(),
         SinkConfig.URL, db.url(), SinkConfig.USER, db.user(), SinkConfig.PASSWORD, db.password(),
-        SinkConfig.GROUP_ID, "sink-it-chunks", SinkConfig.TIMESCALEDB_CHUNK_INTERVAL, interval));
+        SinkConfig.GROUP_ID, "sink-it-chunks", SinkConfig.METRICS_PORT, 0,
+        SinkConfig.chunkIntervalKey(ResultTable.LATENCY_WINDOWS), interval));
     HeadroomSink sink = new HeadroomSink(config);
     Thread thread = new Thread(sink, "sink-chunks");
     thread.start();

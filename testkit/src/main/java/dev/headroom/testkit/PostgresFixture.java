@@ -59,6 +59,19 @@ public final class PostgresFixture {
     });
   }
 
+  /**
+   * The binaries of a major version for {@link EmbeddedPostgres.Builder#setPgBinaryResolver}, or
+   * null for {@value #DEFAULT_MAJOR}, whose binaries are the builder's default.
+   */
+  public static PgBinaryResolver binaries(int major) {
+    return major == DEFAULT_MAJOR ? null : binariesOf(major);
+  }
+
+  /** Starts a new embedded server of a major version with Headroom's monitoring settings; the caller closes it. */
+  public static EmbeddedPostgres start(int major) {
+    return start(binaries(major));
+  }
+
   private static PgBinaryResolver binariesOf(int major) {
     String dir = System.getProperty(BINARIES_PROPERTY);
     if (dir == null) {

@@ -1,9 +1,12 @@
 package dev.headroom.sink.internals;
 
+import dev.headroom.sink.ResultTable;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.Objects;
 import org.flywaydb.core.api.MigrationVersion;
 import org.flywaydb.core.api.migration.Context;
@@ -12,27 +15,29 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Makes {@code latency_windows} a TimescaleDB hypertable on {@code window_end} where TimescaleDB is
- * installed and preloaded; on plain PostgreSQL it does nothing and the table stays a plain table.
+ * Makes every result table a TimescaleDB hypertable on its time column, with its chunk interval,
+ * where TimescaleDB is installed and preloaded; on plain PostgreSQL it does nothing (the tables
+ * are range-partitioned there, see {@link Partitions}).
  *
  * <p>A repeatable migration, so that it runs again when its checksum changes: the checksum covers
- * the chunk interval and whether TimescaleDB was ready, so a new interval or a database that gained
- * TimescaleDB later is handled on the next start ({@code migrate_data} converts existing rows).
+ * the chunk intervals and whether TimescaleDB was ready, so a new interval or a database that gained
+ * TimescaleDB later is handled on the next start ({@code migrate_data} converts existing rows). A
+ * table created partitioned, because the database had no TimescaleDB then, stays partitioned.
  * Written in Java rather than SQL because it is conditional and takes the interval as a bound
  * parameter instead of a text placeholder.
  */
 final class HypertableMigration implements JavaMigration {
   private static final Logger LOG = LoggerFactory.getLogger(HypertableMigration.class);
 
-  private final String chunkInterval;
+  private final Map<ResultTable, String> chunkIntervals;
   private final boolean timescaleReady;
 
   /**
-   * @param chunkInterval a vetted interval such as {@code 1 day}; it is bound, never spliced into SQL
+   * @param chunkIntervals vetted intervals such as {@code 1 day}; they are bound, never spliced into SQL
    * @param timescaleReady what {@link #timescaleReady(Connection)} said before the migration, for the checksum
    */
-  HypertableMigration(String chunkInterval, boolean timescaleReady) {
-    this.chunkInterval = Objects.requireNonNull(chunkInterval, "chunkInterval");
+  HypertableMigration(Map<ResultTable, String> chunkIntervals, boolean timescaleReady) {
+    this.chunkIntervals = new EnumMap<>(chunkIntervals);
     this.timescaleReady = timescaleReady;
   }
 
@@ -52,12 +57,12 @@ final class HypertableMigration implements JavaMigration {
 
   @Override
   public String getDescription() {
-    return "latency_windows hypertable";
+    return "hypertables";
   }
 
   @Override
   public Integer getChecksum() {
-    return Objects.hash(chunkInterval, timescaleReady);
+    return Objects.hash(chunkIntervals.toString(), timescaleReady);
   }
 
   @Override
@@ -68,25 +73,43 @@ final class HypertableMigration implements JavaMigration {
   @Override
   public void migrate(Context context) throws SQLException {
     Connection c = context.getConnection();
-    // Asked again inside the migration's transaction: this is what the table's shape follows.
+    // Asked again inside the migration's transaction: this is what the tables' shape follows.
     if (!timescaleReady(c)) {
-      LOG.info("TimescaleDB is not available or not in shared_preload_libraries: latency_windows stays a plain table");
+      LOG.info("TimescaleDB is not available or not in shared_preload_libraries: the result tables are "
+          + "partitioned by the sink");
       return;
     }
     try (Statement s = c.createStatement()) {
       s.execute("CREATE EXTENSION IF NOT EXISTS timescaledb");
     }
-    try (PreparedStatement create = c.prepareStatement("SELECT create_hypertable('latency_windows',"
-        + " by_range('window_end', ?::interval), if_not_exists => true, migrate_data => true)")) {
-      create.setString(1, chunkInterval);
-      create.execute();
+    for (Map.Entry<ResultTable, String> e : chunkIntervals.entrySet()) {
+      ResultTable table = e.getKey();
+      if (partitioned(c, table)) {
+        LOG.info("{} was created partitioned, before the database had TimescaleDB: it stays so", table.tableName());
+        continue;
+      }
+      // Table and column names come from ResultTable; the interval is bound.
+      try (PreparedStatement create = c.prepareStatement("SELECT create_hypertable('" + table.tableName()
+          + "', by_range('" + table.timeColumn() + "', ?::interval), if_not_exists => true, migrate_data => true)")) {
+        create.setString(1, e.getValue());
+        create.execute();
+      }
+      // create_hypertable leaves an existing hypertable alone; this applies a changed interval to new chunks.
+      try (PreparedStatement interval = c.prepareStatement(
+          "SELECT set_chunk_time_interval('" + table.tableName() + "', ?::interval)")) {
+        interval.setString(1, e.getValue());
+        interval.execute();
+      }
+      LOG.info("{} is a hypertable on {} with chunks of {}", table.tableName(), table.timeColumn(), e.getValue());
     }
-    // create_hypertable leaves an existing hypertable alone; this applies a changed interval to new chunks.
-    try (PreparedStatement interval = c.prepareStatement(
-        "SELECT set_chunk_time_interval('latency_windows', ?::interval)")) {
-      interval.setString(1, chunkInterval);
-      interval.execute();
+  }
+
+  private static boolean partitioned(Connection c, ResultTable table) throws SQLException {
+    try (PreparedStatement s = c.prepareStatement("SELECT relkind = 'p' FROM pg_class WHERE oid = to_regclass(?)")) {
+      s.setString(1, table.tableName());
+      try (var rs = s.executeQuery()) {
+        return rs.next() && rs.getBoolean(1);
+      }
     }
-    LOG.info("latency_windows is a hypertable on window_end with chunks of {}", chunkInterval);
   }
 }

@@ -1,8 +1,6 @@
 package dev.headroom.sink.internals;
 
 import dev.headroom.schemas.DeadLetter;
-import dev.headroom.schemas.JsonSerde;
-import dev.headroom.schemas.LatencyWindow;
 import dev.headroom.schemas.Topics;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -32,7 +30,7 @@ import org.apache.kafka.common.errors.SerializationException;
  * takes away.
  */
 final class PendingBatch {
-  private final Map<TopicPartition, List<WindowRow>> rows = new LinkedHashMap<>();
+  private final Map<TopicPartition, List<TableSpec.Row>> rows = new LinkedHashMap<>();
   private final Map<TopicPartition, List<DeadLetterSend>> deadLetters = new LinkedHashMap<>();
   private final Map<TopicPartition, Long> nextOffsets = new LinkedHashMap<>();
   private final int records;
@@ -41,15 +39,20 @@ final class PendingBatch {
     this.records = records;
   }
 
-  /** Reads every record; one that cannot be read or never written becomes a dead letter with the reason. */
-  static PendingBatch read(ConsumerRecords<byte[], byte[]> records, JsonSerde<LatencyWindow> serde, Clock clock) {
+  /**
+   * Reads and encodes every record, each with the table of its topic; one that cannot be read or
+   * never written becomes a dead letter with the reason.
+   */
+  static PendingBatch read(ConsumerRecords<byte[], byte[]> records, Function<String, TableSpec<?>> tableOfTopic,
+      Clock clock) {
     PendingBatch batch = new PendingBatch(records.count());
     for (TopicPartition tp : records.partitions()) {
       List<ConsumerRecord<byte[], byte[]>> partitionRecords = records.records(tp);
+      TableSpec<?> spec = tableOfTopic.apply(tp.topic());
       for (ConsumerRecord<byte[], byte[]> record : partitionRecords) {
         try {
-          batch.rows.computeIfAbsent(tp, p -> new ArrayList<>()).add(WindowRow.of(serde.read(record.value())));
-        } catch (SerializationException | WindowRow.UnwritableException e) {
+          batch.rows.computeIfAbsent(tp, p -> new ArrayList<>()).add(spec.encode(record.value()));
+        } catch (SerializationException | CopyLine.UnwritableException e) {
           batch.deadLetters.computeIfAbsent(tp, p -> new ArrayList<>())
               .add(new DeadLetterSend(deadLetter(record, e.getMessage(), clock.instant())));
         }
@@ -67,14 +70,12 @@ final class PendingBatch {
         Topics.DEAD_LETTER_SERDE.write(letter));
   }
 
-  /**
-   * Rows to upsert, one per primary key: a later record of the same window replaces an earlier one
-   * (one INSERT … ON CONFLICT cannot update the same row twice).
-   */
-  Collection<WindowRow> rows() {
-    Map<WindowRow.Key, WindowRow> latest = new LinkedHashMap<>();
-    rows.values().forEach(list -> list.forEach(row -> latest.put(row.key(), row)));
-    return latest.values();
+  /** The rows by table, each partition's in offset order. */
+  Map<TableSpec<?>, List<TableSpec.Row>> rowsByTable() {
+    Map<TableSpec<?>, List<TableSpec.Row>> byTable = new LinkedHashMap<>();
+    rows.values().forEach(list -> list.forEach(row ->
+        byTable.computeIfAbsent(row.spec(), s -> new ArrayList<>()).add(row)));
+    return byTable;
   }
 
   Map<TopicPartition, Long> nextOffsets() {

@@ -1,10 +1,13 @@
 package dev.headroom.sink.internals;
 
+import dev.headroom.sink.ResultTable;
 import dev.headroom.sink.StorageMode;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.HashMap;
+import java.util.Map;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.output.MigrateResult;
 import org.slf4j.Logger;
@@ -17,21 +20,33 @@ public final class SchemaMigrator {
   private SchemaMigrator() {}
 
   /**
-   * Migrates the schema: the SQL migrations in {@code db/migration}, then {@link HypertableMigration}.
+   * Migrates the schema: the migrations in {@code db/migration} with {@link LatencyWindowsPartitioning},
+   * then {@link HypertableMigration}. Whether the server has TimescaleDB decides, when a table is
+   * created, whether it is partitioned by the sink (placeholders {@code <table>_partitioning}).
    * Concurrent sinks are safe: Flyway serialises them with an advisory lock.
    *
-   * @param chunkInterval a vetted interval (see {@code SinkConfig.timescaledb.chunk.interval})
+   * @param chunkIntervals vetted intervals per table (see {@code SinkConfig.table.<name>.chunk.interval})
    */
-  public static StorageMode migrate(Database database, String chunkInterval) throws SQLException {
+  public static StorageMode migrate(Database database, Map<ResultTable, String> chunkIntervals) throws SQLException {
     boolean timescaleReady;
     try (Connection c = database.connect()) {
       timescaleReady = HypertableMigration.timescaleReady(c);
       c.rollback();
     }
+    Map<String, String> placeholders = new HashMap<>();
+    for (ResultTable table : ResultTable.values()) {
+      // Code-made text only: the time column comes from ResultTable.
+      placeholders.put(table.tableName() + "_partitioning",
+          timescaleReady ? "" : "PARTITION BY RANGE (" + table.timeColumn() + ")");
+    }
     MigrateResult result = Flyway.configure(SchemaMigrator.class.getClassLoader())
         .dataSource(database.dataSource())
         .locations("classpath:db/migration")
-        .javaMigrations(new HypertableMigration(chunkInterval, timescaleReady))
+        .placeholders(placeholders)
+        // The hypertable migration was named after latency_windows alone before version 2.
+        .ignoreMigrationPatterns("repeatable:missing")
+        .javaMigrations(new LatencyWindowsPartitioning(timescaleReady),
+            new HypertableMigration(chunkIntervals, timescaleReady))
         .load()
         .migrate();
     if (result.migrationsExecuted > 0) {

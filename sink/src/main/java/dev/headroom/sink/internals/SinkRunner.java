@@ -1,22 +1,33 @@
 package dev.headroom.sink.internals;
 
+import dev.headroom.metrics.MetricsEndpoint;
 import dev.headroom.schemas.TopicAdmin;
 import dev.headroom.schemas.Topics;
+import dev.headroom.sink.ResultTable;
 import dev.headroom.sink.SinkConfig;
 import dev.headroom.sink.StorageMode;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import java.sql.BatchUpdateException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Collection;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -58,7 +69,8 @@ public final class SinkRunner implements Runnable, AutoCloseable {
   private enum State { NEW, RUNNING, CLOSED }
 
   private final SinkConfig config;
-  private final String topic;
+  /** The topics read, each with the table it feeds. */
+  private final Map<String, TableSpec<?>> tables;
   private final Clock clock;
   private final Database database;
   private final Consumer<byte[], byte[]> consumer;
@@ -68,11 +80,20 @@ public final class SinkRunner implements Runnable, AutoCloseable {
   private final CountDownLatch closeRequested = new CountDownLatch(1);
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final AtomicLong rowsWritten = new AtomicLong();
+  private final Map<ResultTable, AtomicLong> rowsByTable = new EnumMap<>(ResultTable.class);
   private final AtomicLong batchesWritten = new AtomicLong();
   private final AtomicLong deadLetters = new AtomicLong();
   private final AtomicLong retries = new AtomicLong();
+  private final AtomicLong chunksDropped = new AtomicLong();
   private volatile StorageMode storageMode;
   private volatile Thread runner;
+  private final Partitions partitions;
+  private Instant nextRetention = Instant.MIN;
+  private final MetricsEndpoint metrics;
+  private final Timer batchTimer;
+  /** Records behind the end of the assigned partitions, after the last poll; -1 before the first. */
+  private final AtomicLong lag = new AtomicLong(-1);
+  private final AtomicLong pendingRecords = new AtomicLong();
 
   // Owned by the thread in run().
   private Connection connection;
@@ -81,13 +102,28 @@ public final class SinkRunner implements Runnable, AutoCloseable {
   private final Set<TopicPartition> unpositioned = new HashSet<>();
 
   /**
-   * @param topic the topic of latency windows to read: {@code Topics.LATENCY_WINDOWS} but in tests,
-   *     which give each case a topic of its own
+   * @param topics the tables to write, each with the topic to read it from: its result topic but in
+   *     tests, which give each case topics of their own
    */
-  public SinkRunner(SinkConfig config, String topic, Clock clock) {
+  public SinkRunner(SinkConfig config, Map<ResultTable, String> topics, Clock clock) {
     this.config = config;
-    this.topic = topic;
+    Map<String, TableSpec<?>> byTopic = new LinkedHashMap<>();
+    topics.forEach((table, topic) -> {
+      if (byTopic.put(topic, TableSpec.of(table)) != null) {
+        throw new IllegalArgumentException("topic " + topic + " is given for two tables");
+      }
+      rowsByTable.put(table, new AtomicLong());
+    });
+    this.tables = Map.copyOf(byTopic);
     this.clock = clock;
+    Map<ResultTable, Duration> intervals = new EnumMap<>(ResultTable.class);
+    for (ResultTable table : ResultTable.values()) {
+      intervals.put(table, config.chunkDuration(table));
+    }
+    this.partitions = new Partitions(intervals);
+    this.metrics = new MetricsEndpoint(config.getString(SinkConfig.METRICS_BIND), config.getInt(SinkConfig.METRICS_PORT),
+        SinkConfig.METRICS_PORT + ", " + SinkConfig.METRICS_BIND);
+    this.batchTimer = registerMeters(metrics.registry());
     this.database = new Database(config.url(), config.user(), config.password());
     this.backoff = new Backoff(config.retryBackoffInitial(), config.retryBackoffMax());
 
@@ -110,8 +146,31 @@ public final class SinkRunner implements Runnable, AutoCloseable {
       this.producer = new KafkaProducer<>(producerProps, new StringSerializer(), new ByteArraySerializer());
     } catch (RuntimeException e) {
       consumer.close();
+      metrics.close();
       throw e;
     }
+  }
+
+  /** The sink's meters; returns the batch timer, which the writing thread records into. */
+  private Timer registerMeters(MeterRegistry registry) {
+    rowsByTable.forEach((table, rows) -> FunctionCounter.builder("headroom.sink.rows.written", rows, AtomicLong::get)
+        .description("Rows written in committed transactions").tag("table", table.tableName()).register(registry));
+    FunctionCounter.builder("headroom.sink.batches", batchesWritten, AtomicLong::get)
+        .description("Committed transactions, one per poll with records").register(registry);
+    FunctionCounter.builder("headroom.sink.retries", retries, AtomicLong::get)
+        .description("Failed attempts to migrate or write that were retried").register(registry);
+    FunctionCounter.builder("headroom.sink.dead.letters", deadLetters, AtomicLong::get)
+        .description("Records sent to the dead-letter topic").register(registry);
+    FunctionCounter.builder("headroom.sink.retention.dropped", chunksDropped, AtomicLong::get)
+        .description("Chunks or partitions dropped by retention").register(registry);
+    Gauge.builder("headroom.sink.lag.records", lag, AtomicLong::get)
+        .description("Records on the assigned partitions not yet read, after the last poll (-1 before it)")
+        .register(registry);
+    Gauge.builder("headroom.sink.pending.records", pendingRecords, AtomicLong::get)
+        .description("Records of the batch being written or waiting for the database").register(registry);
+    return Timer.builder("headroom.sink.batch.duration")
+        .description("Writing one batch: dead letters, rows and offsets, through the commit")
+        .publishPercentiles(0.5, 0.95, 0.99).register(registry);
   }
 
   /** Blocks until {@link #close()}: prepares the dead-letter topic and the schema, then consumes. */
@@ -122,13 +181,14 @@ public final class SinkRunner implements Runnable, AutoCloseable {
     }
     runner = Thread.currentThread();
     try {
-      LOG.info("sink starting: topic {}, group {}, database {}", topic, config.groupId(), database.redactedUrl());
+      LOG.info("sink starting: topics {}, group {}, database {}", new TreeSet<>(tables.keySet()), config.groupId(),
+          database.redactedUrl());
       TopicAdmin.ensure(config.adminConfig(), List.of(Topics.DEADLETTER), config.getInt(SinkConfig.TOPICS_PARTITIONS),
           config.getShort(SinkConfig.TOPICS_REPLICATION_FACTOR));
       if (!migrate()) {
         return;
       }
-      consumer.subscribe(List.of(topic), new Rebalance());
+      consumer.subscribe(List.copyOf(tables.keySet()), new Rebalance());
       consume();
     } catch (WakeupException e) {
       if (!closing()) {
@@ -144,7 +204,11 @@ public final class SinkRunner implements Runnable, AutoCloseable {
   private boolean migrate() {
     while (!closing()) {
       try {
-        storageMode = SchemaMigrator.migrate(database, config.chunkInterval());
+        Map<ResultTable, String> chunkIntervals = new EnumMap<>(ResultTable.class);
+        for (ResultTable table : ResultTable.values()) {
+          chunkIntervals.put(table, config.chunkInterval(table));
+        }
+        storageMode = SchemaMigrator.migrate(database, chunkIntervals);
         backoff.reset();
         LOG.info("storage mode {} in {}", storageMode, database.redactedUrl());
         return true;
@@ -176,16 +240,22 @@ public final class SinkRunner implements Runnable, AutoCloseable {
         positionAssigned();
         if (pending == null) {
           ConsumerRecords<byte[], byte[]> records = consumer.poll(config.pollTimeout());
+          updateLag();
           if (!records.isEmpty()) {
-            pending = PendingBatch.read(records, Topics.LATENCY_WINDOW_SERDE, clock);
+            pending = PendingBatch.read(records, tables::get, clock);
+            pendingRecords.set(pending.records());
           }
         }
         if (pending != null) {
+          long started = System.nanoTime();
           write(pending);
+          batchTimer.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
           pending = null;
+          pendingRecords.set(0);
         }
         resumeReady();
         backoff.reset();
+        applyRetentionWhenDue();
       } catch (SQLException | PendingBatch.DeadLetterFailure e) {
         retries.incrementAndGet();
         discardConnection();
@@ -201,15 +271,28 @@ public final class SinkRunner implements Runnable, AutoCloseable {
   /** One transaction: the rows and the next offsets, after the batch's dead letters are safe in Kafka. */
   private void write(PendingBatch batch) throws SQLException, PendingBatch.DeadLetterFailure {
     batch.publishDeadLetters(producer::send, DEAD_LETTER_TIMEOUT);
-    Collection<WindowRow> rows = batch.rows();
+    Map<TableSpec<?>, List<TableSpec.Row>> rows = batch.rowsByTable();
     Map<TopicPartition, Long> offsets = batch.nextOffsets();
     Connection c = connection();
-    SinkTables.write(c, rows, config.groupId(), offsets);
+    Map<ResultTable, Long> written = new EnumMap<>(ResultTable.class);
+    for (Map.Entry<TableSpec<?>, List<TableSpec.Row>> e : rows.entrySet()) {
+      ResultTable table = e.getKey().table();
+      if (storageMode == StorageMode.PLAIN) {
+        partitions.ensure(c, table, e.getValue().stream().mapToLong(TableSpec.Row::timeMs).distinct().toArray());
+      }
+      written.put(table, TableWriter.write(c, e.getKey(), e.getValue()));
+    }
+    StoredOffsets.write(c, config.groupId(), offsets);
     c.commit();
-    rowsWritten.addAndGet(rows.size());
+    long total = 0;
+    for (Map.Entry<ResultTable, Long> e : written.entrySet()) {
+      rowsByTable.get(e.getKey()).addAndGet(e.getValue());
+      total += e.getValue();
+    }
+    rowsWritten.addAndGet(total);
     batchesWritten.incrementAndGet();
     deadLetters.addAndGet(batch.deadLetterCount());
-    LOG.debug("wrote {} rows from {} records ({} dead letters), next offsets {}", rows.size(), batch.records(),
+    LOG.debug("wrote {} rows from {} records ({} dead letters), next offsets {}", written, batch.records(),
         batch.deadLetterCount(), offsets);
     commitToKafka(offsets);
   }
@@ -239,22 +322,34 @@ public final class SinkRunner implements Runnable, AutoCloseable {
       return;
     }
     Connection c = connection();
-    Map<Integer, Long> stored = SinkTables.storedOffsets(c, config.groupId(), topic);
+    Map<TopicPartition, Long> stored = StoredOffsets.read(c, config.groupId());
     c.rollback();
-    Map<Integer, String> positions = new TreeMap<>();
+    Map<String, String> positions = new TreeMap<>();
     for (TopicPartition tp : unpositioned) {
-      Long next = stored.get(tp.partition());
+      Long next = stored.get(tp);
       if (next == null) {
         // Not the group's Kafka offset: that one is for monitoring and may be ahead of the database.
         consumer.seekToBeginning(List.of(tp));
-        positions.put(tp.partition(), "beginning");
+        positions.put(tp.toString(), "beginning");
       } else {
         consumer.seek(tp, next);
-        positions.put(tp.partition(), String.valueOf(next));
+        positions.put(tp.toString(), String.valueOf(next));
       }
     }
-    LOG.info("assigned partitions of {} positioned from the database (partition=next offset): {}", topic, positions);
+    LOG.info("assigned partitions positioned from the database (partition=next offset): {}", positions);
     unpositioned.clear();
+  }
+
+  /** The records behind on the assigned partitions, as the consumer knows them after a poll. */
+  private void updateLag() {
+    long behind = 0;
+    for (TopicPartition tp : consumer.assignment()) {
+      OptionalLong partitionLag = consumer.currentLag(tp);
+      if (partitionLag.isPresent()) {
+        behind += partitionLag.getAsLong();
+      }
+    }
+    lag.set(behind);
   }
 
   /** Resumes what was paused, except partitions without a position yet; only when no batch waits. */
@@ -305,6 +400,21 @@ public final class SinkRunner implements Runnable, AutoCloseable {
     }
     Database.closeQuietly(connection);
     connection = null;
+    partitions.forget();
+  }
+
+  /** Drops expired chunks or partitions when the retention check is due: at start, then every interval. */
+  private void applyRetentionWhenDue() throws SQLException {
+    Instant now = clock.instant();
+    if (now.isBefore(nextRetention)) {
+      return;
+    }
+    nextRetention = now.plus(config.retentionCheckInterval());
+    Map<ResultTable, Duration> retentions = new EnumMap<>(ResultTable.class);
+    for (ResultTable table : ResultTable.values()) {
+      config.retention(table).ifPresent(r -> retentions.put(table, r));
+    }
+    chunksDropped.addAndGet(Retention.apply(connection(), storageMode, partitions, retentions, now));
   }
 
   private void shutDown() {
@@ -314,6 +424,7 @@ public final class SinkRunner implements Runnable, AutoCloseable {
     }
     discardConnection();
     closeClients();
+    metrics.close();
     LOG.info("sink stopped: {} rows in {} batches, {} dead letters, {} retries", rowsWritten.get(),
         batchesWritten.get(), deadLetters.get(), retries.get());
   }
@@ -340,6 +451,7 @@ public final class SinkRunner implements Runnable, AutoCloseable {
     closeRequested.countDown();
     if (state.compareAndSet(State.NEW, State.CLOSED)) {
       closeClients();
+      metrics.close();
       stopped.countDown();
       return;
     }
@@ -366,6 +478,20 @@ public final class SinkRunner implements Runnable, AutoCloseable {
 
   public long rowsWritten() {
     return rowsWritten.get();
+  }
+
+  public long rowsWritten(ResultTable table) {
+    AtomicLong rows = rowsByTable.get(table);
+    return rows == null ? 0 : rows.get();
+  }
+
+  public long chunksDropped() {
+    return chunksDropped.get();
+  }
+
+  /** The port of the metrics endpoint, or -1 when it is off. */
+  public int metricsPort() {
+    return metrics.port();
   }
 
   public long batchesWritten() {

@@ -7,12 +7,14 @@ import com.datadoghq.sketch.ddsketch.DDSketch;
 import dev.headroom.schemas.LatencySketches;
 import dev.headroom.schemas.LatencyWindow;
 import dev.headroom.schemas.Topics;
+import dev.headroom.sink.ResultTable;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -52,21 +54,33 @@ class PendingBatchTest {
   }
 
   private PendingBatch read() {
-    return PendingBatch.read(new ConsumerRecords<>(records, Map.of()), Topics.LATENCY_WINDOW_SERDE, CLOCK);
+    TableSpec<?> windows = TableSpec.of(ResultTable.LATENCY_WINDOWS);
+    return PendingBatch.read(new ConsumerRecords<>(records, Map.of()), topic -> windows, CLOCK);
+  }
+
+  private static List<TableSpec.Row> rows(PendingBatch batch) {
+    return batch.rowsByTable().values().stream().flatMap(List::stream).toList();
+  }
+
+  /** The field of a row's COPY line at a column of latency_windows. */
+  private static String field(TableSpec.Row row, String column) {
+    return row.line().split("\t", -1)[TableSpec.of(ResultTable.LATENCY_WINDOWS).columns().indexOf(column)];
   }
 
   @Test
-  void shouldKeepTheLatestRecordOfEachWindowAndDecodeItsSketch() {
+  void shouldKeepEveryRecordInOffsetOrderWithItsTimeAndDecodedSketch() {
     add(P0, 7, window("a", 0, 10, sketch("first")));
     add(P0, 8, window("a", 1, 11, sketch("other")));
     add(P0, 9, window("a", 0, 12, sketch("second")));
 
     PendingBatch batch = read();
 
-    assertThat(batch.rows()).extracting(WindowRow::windowEnd, WindowRow::p95Ms)
-        .containsExactly(tuple(T0.plusSeconds(60), 12.0),
-            tuple(T0.plusSeconds(120), 11.0));
-    assertThat(batch.rows().iterator().next().sketch()).isEqualTo(Base64.getDecoder().decode(sketch("second")));
+    // The last record of a window wins in the database (the staging upsert orders by arrival).
+    assertThat(rows(batch)).extracting(TableSpec.Row::timeMs, row -> field(row, "p95_ms"))
+        .containsExactly(tuple(T0.plusSeconds(60).toEpochMilli(), "10.0"),
+            tuple(T0.plusSeconds(120).toEpochMilli(), "11.0"), tuple(T0.plusSeconds(60).toEpochMilli(), "12.0"));
+    assertThat(field(rows(batch).get(2), "sketch"))
+        .isEqualTo("\\\\x" + HexFormat.of().formatHex(Base64.getDecoder().decode(sketch("second"))));
     assertThat(batch.nextOffsets()).isEqualTo(Map.of(P0, 10L));
     assertThat(batch.records()).isEqualTo(3);
     assertThat(batch.deadLetterCount()).isZero();
@@ -84,7 +98,7 @@ class PendingBatchTest {
     PendingBatch batch = read();
 
     assertThat(batch.deadLetterCount()).isEqualTo(5);
-    assertThat(batch.rows()).hasSize(1);
+    assertThat(rows(batch)).hasSize(1);
     assertThat(batch.nextOffsets()).isEqualTo(Map.of(P0, 6L));
   }
 
@@ -97,7 +111,7 @@ class PendingBatchTest {
     PendingBatch batch = read();
     batch.drop(List.of(P1));
 
-    assertThat(batch.rows()).extracting(WindowRow::instanceId).containsExactly("a");
+    assertThat(rows(batch)).extracting(row -> field(row, "instance_id")).containsExactly("a");
     assertThat(batch.nextOffsets()).isEqualTo(Map.of(P0, 0L + 1));
     assertThat(batch.deadLetterCount()).isZero();
     assertThat(batch.isEmpty()).isFalse();
@@ -114,6 +128,6 @@ class PendingBatchTest {
     PendingBatch batch = read();
     batch.drop(List.of(P1));
 
-    assertThat(batch.rows()).extracting(WindowRow::p95Ms).containsExactly(10.0);
+    assertThat(rows(batch)).extracting(row -> field(row, "p95_ms")).containsExactly("10.0");
   }
 }

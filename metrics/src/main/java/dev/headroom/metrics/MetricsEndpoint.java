@@ -1,4 +1,4 @@
-package dev.headroom.collector;
+package dev.headroom.metrics;
 
 import com.sun.net.httpserver.HttpServer;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -14,14 +14,21 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 
-/** The agent's own metrics in Prometheus' text format at {@code http://<bind>:<port>/metrics}. */
+/**
+ * A process's own metrics in Prometheus' text format at {@code http://<bind>:<port>/metrics}, with
+ * the JVM's memory, threads, GC, CPU and uptime. Shared by the collector agent and the sink.
+ */
 public final class MetricsEndpoint implements AutoCloseable {
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final JvmGcMetrics gc = new JvmGcMetrics();
   private final HttpServer server;
 
-  /** Starts listening; {@code port} 0 takes a free port, -1 keeps the registry without a server. */
-  public MetricsEndpoint(String bind, int port) {
+  /**
+   * Starts listening; {@code port} 0 takes a free port, -1 keeps the registry without a server.
+   *
+   * @param settings the names of the settings that gave the address, for the error when it is taken
+   */
+  public MetricsEndpoint(String bind, int port, String settings) {
     new JvmMemoryMetrics().bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
     new ProcessorMetrics().bindTo(registry);
@@ -34,8 +41,8 @@ public final class MetricsEndpoint implements AutoCloseable {
     try {
       server = HttpServer.create(new InetSocketAddress(bind, port), 0);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot listen for metrics on " + bind + ":" + port + " (" + CollectorConfig.METRICS_PORT
-          + ", " + CollectorConfig.METRICS_BIND + "): " + e.getMessage(), e);
+      throw new UncheckedIOException("cannot listen for metrics on " + bind + ":" + port + " (" + settings + "): "
+          + e.getMessage(), e);
     }
     server.createContext("/metrics", exchange -> {
       byte[] body = registry.scrape().getBytes(StandardCharsets.UTF_8);
