@@ -33,6 +33,10 @@ public final class SinkConfig extends AbstractConfig {
   public static final String PASSWORD = "password";
   /** Environment variable read when {@value #PASSWORD} is empty, so the password stays out of files. */
   public static final String PASSWORD_ENV = "HEADROOM_SINK_PASSWORD";
+  public static final String OWNER_USER = "owner.user";
+  public static final String OWNER_PASSWORD = "owner.password";
+  /** Environment variable read when {@value #OWNER_PASSWORD} is empty. */
+  public static final String OWNER_PASSWORD_ENV = "HEADROOM_SINK_OWNER_PASSWORD";
   public static final String GROUP_ID = "group.id";
   public static final String TOPICS_PARTITIONS = "topics.partitions";
   public static final String TOPICS_REPLICATION_FACTOR = "topics.replication.factor";
@@ -73,11 +77,18 @@ public final class SinkConfig extends AbstractConfig {
               + "jdbc:postgresql://tsdb:5432/headroom. The schema is created and migrated with Flyway on start. "
               + "Logged only with credentials removed.")
       .define(USER, Type.STRING, "postgres", Importance.HIGH,
-          "Role the sink connects as; it wins over a user in the URL. It needs to create tables (and the "
-              + "timescaledb extension, where available).")
+          "Role the sink writes rows as; it wins over a user in the URL. Without " + OWNER_USER + " it is also the "
+              + "owner: it creates the tables (and the timescaledb extension, where available).")
       .define(PASSWORD, Type.PASSWORD, "", Importance.HIGH,
           "Password of the role. When empty, the environment variable " + PASSWORD_ENV
               + " is used; when that is empty too, the URL or ~/.pgpass decides. Never logged.")
+      .define(OWNER_USER, Type.STRING, "", Importance.MEDIUM,
+          "Role that owns the schema, when the writing role (" + USER + ") is to own nothing: it migrates the schema, "
+              + "grants the writer SELECT, INSERT and UPDATE on the sink's tables, and creates and drops partitions "
+              + "and chunks. Empty: " + USER + " does all of it.")
+      .define(OWNER_PASSWORD, Type.PASSWORD, "", Importance.MEDIUM,
+          "Password of " + OWNER_USER + ". When empty, the environment variable " + OWNER_PASSWORD_ENV
+              + " is used; when that is empty too, ~/.pgpass decides. Never logged.")
       .define(GROUP_ID, Type.STRING, "headroom-sink", new ConfigDef.NonEmptyString(), Importance.HIGH,
           "Kafka consumer group. The group's positions are stored in the database (sink_offsets) in the same "
               + "transaction as the rows; the offsets committed to Kafka are there for lag monitoring only.")
@@ -175,6 +186,22 @@ public final class SinkConfig extends AbstractConfig {
       return Optional.of(configured.value());
     }
     String env = environment.apply(PASSWORD_ENV);
+    return env == null || env.isEmpty() ? Optional.empty() : Optional.of(env);
+  }
+
+  /** The owning role, when it is not {@link #user()}. */
+  public Optional<String> ownerUser() {
+    String owner = getString(OWNER_USER);
+    return owner.isEmpty() || owner.equals(user()) ? Optional.empty() : Optional.of(owner);
+  }
+
+  /** The owner's password from the setting, else from {@value #OWNER_PASSWORD_ENV}; empty when neither is set. */
+  public Optional<String> ownerPassword() {
+    Password configured = getPassword(OWNER_PASSWORD);
+    if (configured != null && !configured.value().isEmpty()) {
+      return Optional.of(configured.value());
+    }
+    String env = environment.apply(OWNER_PASSWORD_ENV);
     return env == null || env.isEmpty() ? Optional.empty() : Optional.of(env);
   }
 

@@ -71,6 +71,15 @@ abstract class AbstractPlainPostgresSinkIT extends AbstractSinkWriterIT {
   }
 
   @Override
+  protected void onServer(String sql) {
+    try (Connection c = server().getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
+      s.execute(sql);
+    } catch (SQLException e) {
+      throw new IllegalStateException(sql + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
   protected StorageMode expectedMode() {
     return StorageMode.PLAIN;
   }

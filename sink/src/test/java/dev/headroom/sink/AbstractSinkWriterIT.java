@@ -1,6 +1,7 @@
 package dev.headroom.sink;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.datadoghq.sketch.ddsketch.DDSketch;
@@ -122,10 +123,14 @@ abstract class AbstractSinkWriterIT {
 
   protected abstract StorageMode expectedMode();
 
+  /** Runs a statement as the superuser on the server that holds the case's databases (roles are the server's). */
+  protected abstract void onServer(String sql);
+
   /** Checks how latency_windows is stored (hypertable or plain table). */
   protected abstract void assertStorageLayout(Connection connection) throws SQLException;
 
   private final List<RunningSink> sinks = new ArrayList<>();
+  private final List<String> roles = new ArrayList<>();
   /** Unique per case, for topics, groups and instance ids. */
   private String name;
   /** Unique per case too, but short: database names are cut at 63 bytes. */
@@ -152,6 +157,7 @@ abstract class AbstractSinkWriterIT {
     sinks.forEach(s -> s.sink().close());
     producer.close();
     dropDatabases();
+    roles.forEach(role -> onServer("DROP ROLE IF EXISTS " + role));
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -365,6 +371,48 @@ abstract class AbstractSinkWriterIT {
     assertThat(windowsIn(db, name + "/")).containsExactlyInAnyOrderElementsOf(all);
     assertThat(sink.rowsWritten()).as("only the records after the stored offset").isEqualTo(after.size());
     assertThat(sink.storageMode()).contains(expectedMode());
+  }
+
+  @Test
+  void shouldWriteAsARoleThatOwnsNothingWhileTheOwnerKeepsTheSchema() throws Exception {
+    String writer = "sink_writer_" + databaseName;
+    onServer("CREATE ROLE " + writer + " LOGIN PASSWORD 'writer-pw'");
+    roles.add(writer);
+    String instance = name + "/a";
+    Instant t = Instant.now().truncatedTo(ChronoUnit.MILLIS).minusSeconds(600);
+    Map<ResultTable, String> topics = new EnumMap<>(ResultTable.class);
+    for (ResultTable table : List.of(ResultTable.LATENCY_WINDOWS, ResultTable.ALERTS, ResultTable.USAGE)) {
+      topics.put(table, "it-sink-" + name + "-" + table.tableName());
+      createTopic(topics.get(table), 1);
+    }
+    produce(topics.get(ResultTable.LATENCY_WINDOWS), List.of(window(instance, "instance", 0, 10)));
+    send(topics.get(ResultTable.ALERTS), instance, Topics.ALERT_SERDE.write(new Alert(Alert.SCHEMA, instance, "p95",
+        "instance", "p95_ms", "warning", "firing", t, t, 90, 80, 600_000)));
+    send(topics.get(ResultTable.USAGE), instance, Topics.USAGE_SERDE.write(
+        new Usage(Usage.SCHEMA, instance, "storage", t, 5, 10.0, "bytes")));
+    TestDatabase db = freshDatabase(databaseName);
+    Map<String, Object> props = configMap(db);
+    props.put(SinkConfig.USER, writer);
+    props.put(SinkConfig.PASSWORD, "writer-pw");
+    props.put(SinkConfig.OWNER_USER, db.user());
+    props.put(SinkConfig.OWNER_PASSWORD, db.password());
+
+    HeadroomSink sink = start(new HeadroomSink(SinkConfig.fromMap(props), topics));
+    awaitStoredOffsets(sink, db, topics.values(), 3);
+
+    try (Connection c = connect(db)) {
+      assertThat(query(c, "SELECT count(*) FROM latency_windows UNION ALL SELECT count(*) FROM alert_states"
+          + " UNION ALL SELECT count(*) FROM usage")).containsExactly(List.of(1L), List.of(1L), List.of(1L));
+      assertThat(query(c, "SELECT DISTINCT tableowner::text FROM pg_tables WHERE schemaname = current_schema()"
+          + " AND tablename IN ('latency_windows', 'alerts', 'alert_states', 'usage', 'sink_offsets')"))
+          .containsExactly(List.of(db.user()));
+    }
+    try (Connection w = DriverManager.getConnection(db.url(), writer, "writer-pw"); Statement s = w.createStatement()) {
+      assertThatThrownBy(() -> s.execute("DROP TABLE usage")).isInstanceOf(SQLException.class)
+          .hasMessageContaining("owner");
+      assertThatThrownBy(() -> s.execute("DELETE FROM sink_offsets")).isInstanceOf(SQLException.class)
+          .hasMessageContaining("permission denied");
+    }
   }
 
   @Test

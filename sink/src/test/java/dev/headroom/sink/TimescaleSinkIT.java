@@ -45,6 +45,16 @@ class TimescaleSinkIT extends AbstractSinkWriterIT {
   }
 
   @Override
+  protected void onServer(String sql) {
+    try (Connection c = DriverManager.getConnection(TSDB.url("postgres"), TSDB.user(), TSDB.password());
+        Statement s = c.createStatement()) {
+      s.execute(sql);
+    } catch (SQLException e) {
+      throw new IllegalStateException(sql + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
   protected StorageMode expectedMode() {
     return StorageMode.TIMESCALEDB_APACHE;
   }

@@ -72,7 +72,10 @@ public final class SinkRunner implements Runnable, AutoCloseable {
   /** The topics read, each with the table it feeds. */
   private final Map<String, TableSpec<?>> tables;
   private final Clock clock;
+  /** The writing role's database; rows and offsets are written here. */
   private final Database database;
+  /** The owning role's, when it is another role: schema, grants, partitions and retention. */
+  private final Optional<Database> owner;
   private final Consumer<byte[], byte[]> consumer;
   private final Producer<String, byte[]> producer;
   private final Backoff backoff;
@@ -97,6 +100,7 @@ public final class SinkRunner implements Runnable, AutoCloseable {
 
   // Owned by the thread in run().
   private Connection connection;
+  private Connection ownerConnection;
   private PendingBatch pending;
   /** Assigned partitions whose position has not been read from the database yet; they stay paused. */
   private final Set<TopicPartition> unpositioned = new HashSet<>();
@@ -125,6 +129,7 @@ public final class SinkRunner implements Runnable, AutoCloseable {
         SinkConfig.METRICS_PORT + ", " + SinkConfig.METRICS_BIND);
     this.batchTimer = registerMeters(metrics.registry());
     this.database = new Database(config.url(), config.user(), config.password());
+    this.owner = config.ownerUser().map(user -> new Database(config.url(), user, config.ownerPassword()));
     this.backoff = new Backoff(config.retryBackoffInitial(), config.retryBackoffMax());
 
     Map<String, Object> consumerProps = new HashMap<>(config.consumerConfig());
@@ -208,11 +213,18 @@ public final class SinkRunner implements Runnable, AutoCloseable {
         for (ResultTable table : ResultTable.values()) {
           chunkIntervals.put(table, config.chunkInterval(table));
         }
-        storageMode = SchemaMigrator.migrate(database, chunkIntervals);
+        storageMode = SchemaMigrator.migrate(owner.orElse(database), chunkIntervals);
+        if (owner.isPresent()) {
+          Connection c = ownerConnection();
+          Grants.toWriter(c, config.user());
+          c.commit();
+          LOG.info("schema owned by {}; rows written by {}", config.getString(SinkConfig.OWNER_USER), config.user());
+        }
         backoff.reset();
         LOG.info("storage mode {} in {}", storageMode, database.redactedUrl());
         return true;
       } catch (SQLException | FlywayException e) {
+        discardConnection();
         if (!isUnavailable(e)) {
           throw new IllegalStateException("cannot prepare the schema in " + database.redactedUrl() + ": "
               + e.getMessage(), e);
@@ -273,14 +285,19 @@ public final class SinkRunner implements Runnable, AutoCloseable {
     batch.publishDeadLetters(producer::send, DEAD_LETTER_TIMEOUT);
     Map<TableSpec<?>, List<TableSpec.Row>> rows = batch.rowsByTable();
     Map<TopicPartition, Long> offsets = batch.nextOffsets();
+    if (storageMode == StorageMode.PLAIN) {
+      // The owner's DDL, committed before the rows: a partition that outlives a failed batch is harmless.
+      Connection ddl = ownerConnection();
+      for (Map.Entry<TableSpec<?>, List<TableSpec.Row>> e : rows.entrySet()) {
+        partitions.ensure(ddl, e.getKey().table(),
+            e.getValue().stream().mapToLong(TableSpec.Row::timeMs).distinct().toArray());
+      }
+      ddl.commit();
+    }
     Connection c = connection();
     Map<ResultTable, Long> written = new EnumMap<>(ResultTable.class);
     for (Map.Entry<TableSpec<?>, List<TableSpec.Row>> e : rows.entrySet()) {
-      ResultTable table = e.getKey().table();
-      if (storageMode == StorageMode.PLAIN) {
-        partitions.ensure(c, table, e.getValue().stream().mapToLong(TableSpec.Row::timeMs).distinct().toArray());
-      }
-      written.put(table, TableWriter.write(c, e.getKey(), e.getValue()));
+      written.put(e.getKey().table(), TableWriter.write(c, e.getKey(), e.getValue()));
     }
     StoredOffsets.write(c, config.groupId(), offsets);
     c.commit();
@@ -388,19 +405,36 @@ public final class SinkRunner implements Runnable, AutoCloseable {
     return connection;
   }
 
-  /** After a failure the session is not trusted: roll back what may be open and connect afresh next time. */
+  /** The owning role's connection: the writer's when they are one role. */
+  private Connection ownerConnection() throws SQLException {
+    if (owner.isEmpty()) {
+      return connection();
+    }
+    if (ownerConnection == null) {
+      ownerConnection = owner.get().connect();
+    }
+    return ownerConnection;
+  }
+
+  /** After a failure the sessions are not trusted: roll back what may be open and connect afresh next time. */
   private void discardConnection() {
-    if (connection == null) {
+    discard(connection);
+    connection = null;
+    discard(ownerConnection);
+    ownerConnection = null;
+    partitions.forget();
+  }
+
+  private static void discard(Connection c) {
+    if (c == null) {
       return;
     }
     try {
-      connection.rollback();
+      c.rollback();
     } catch (SQLException ignored) {
       // The connection is likely broken; closing it below is all that is left to do.
     }
-    Database.closeQuietly(connection);
-    connection = null;
-    partitions.forget();
+    Database.closeQuietly(c);
   }
 
   /** Drops expired chunks or partitions when the retention check is due: at start, then every interval. */
@@ -414,7 +448,7 @@ public final class SinkRunner implements Runnable, AutoCloseable {
     for (ResultTable table : ResultTable.values()) {
       config.retention(table).ifPresent(r -> retentions.put(table, r));
     }
-    chunksDropped.addAndGet(Retention.apply(connection(), storageMode, partitions, retentions, now));
+    chunksDropped.addAndGet(Retention.apply(ownerConnection(), storageMode, partitions, retentions, now));
   }
 
   private void shutDown() {
