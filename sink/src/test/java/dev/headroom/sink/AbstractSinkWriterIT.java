@@ -514,6 +514,34 @@ abstract class AbstractSinkWriterIT {
   }
 
   @Test
+  void shouldSendARowTheDatabaseRefusesToTheDeadLetterTopicAndWriteTheRest() throws Exception {
+    String topic = createTopic(1);
+    String instance = name + "/a";
+    TestDatabase db = freshDatabase(databaseName);
+    HeadroomSink sink = start(new HeadroomSink(config(db), Map.of(ResultTable.USAGE, topic)));
+    await().atMost(AT_MOST).until(() -> sink.storageMode().isPresent());
+    // A rule of the DBA's that the sink knows nothing about.
+    try (Connection c = connect(db); Statement s = c.createStatement()) {
+      s.execute("ALTER TABLE usage ADD CONSTRAINT usage_value_not_negative CHECK (value >= 0)");
+    }
+    Instant t = Instant.now().truncatedTo(ChronoUnit.MILLIS).minusSeconds(60);
+    for (double value : new double[] {1, -1, 2}) {
+      send(topic, instance, Topics.USAGE_SERDE.write(new Usage(Usage.SCHEMA, instance, "storage", t, value, 10.0,
+          "bytes")));
+    }
+    awaitStoredOffsets(sink, db, topic, 3);
+
+    try (Connection c = connect(db)) {
+      assertThat(query(c, "SELECT value FROM usage ORDER BY value")).containsExactly(List.of(1.0), List.of(2.0));
+    }
+    List<DeadLetter> letters = deadLettersFrom(topic, 1);
+    assertThat(letters).extracting(DeadLetter::offset).containsExactly(1L);
+    assertThat(letters.get(0).error()).contains("refused by the database", "23514", "usage_value_not_negative");
+    assertThat(sink.deadLetters()).isEqualTo(1);
+    assertThat(sink.rowsWritten(ResultTable.USAGE)).isEqualTo(2);
+  }
+
+  @Test
   void shouldWaitForATopicThatDoesNotExistYet() throws Exception {
     String topic = "it-sink-" + name;
     TestDatabase db = freshDatabase(databaseName);

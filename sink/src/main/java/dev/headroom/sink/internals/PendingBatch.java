@@ -51,7 +51,7 @@ final class PendingBatch {
       TableSpec<?> spec = tableOfTopic.apply(tp.topic());
       for (ConsumerRecord<byte[], byte[]> record : partitionRecords) {
         try {
-          batch.rows.computeIfAbsent(tp, p -> new ArrayList<>()).add(spec.encode(record.value()));
+          batch.rows.computeIfAbsent(tp, p -> new ArrayList<>()).add(spec.encode(record));
         } catch (SerializationException | CopyLine.UnwritableException e) {
           batch.deadLetters.computeIfAbsent(tp, p -> new ArrayList<>())
               .add(new DeadLetterSend(deadLetter(record, e.getMessage(), clock.instant())));
@@ -60,6 +60,18 @@ final class PendingBatch {
       batch.nextOffsets.put(tp, partitionRecords.get(partitionRecords.size() - 1).offset() + 1);
     }
     return batch;
+  }
+
+  /**
+   * Turns a row the database refused into a dead letter with the reason; it is no longer among
+   * the rows. Its offset stays covered by the batch's next offsets.
+   */
+  void refuse(TableSpec.Row row, String reason, Instant at) {
+    TopicPartition tp = new TopicPartition(row.source().topic(), row.source().partition());
+    List<TableSpec.Row> partitionRows = rows.get(tp);
+    if (partitionRows != null && partitionRows.remove(row)) {
+      deadLetters.computeIfAbsent(tp, p -> new ArrayList<>()).add(new DeadLetterSend(deadLetter(row.source(), reason, at)));
+    }
   }
 
   private static ProducerRecord<String, byte[]> deadLetter(ConsumerRecord<byte[], byte[]> record, String reason,

@@ -13,6 +13,7 @@ import io.micrometer.core.instrument.Timer;
 import java.sql.BatchUpdateException;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -296,8 +297,18 @@ public final class SinkRunner implements Runnable, AutoCloseable {
     }
     Connection c = connection();
     Map<ResultTable, Long> written = new EnumMap<>(ResultTable.class);
-    for (Map.Entry<TableSpec<?>, List<TableSpec.Row>> e : rows.entrySet()) {
-      written.put(e.getKey().table(), TableWriter.write(c, e.getKey(), e.getValue()));
+    try {
+      for (Map.Entry<TableSpec<?>, List<TableSpec.Row>> e : rows.entrySet()) {
+        written.put(e.getKey().table(), TableWriter.write(c, e.getKey(), e.getValue()));
+      }
+    } catch (SQLException e) {
+      if (!isRefusal(e)) {
+        throw e;
+      }
+      c.rollback();
+      LOG.warn("the database refused a row of a batch ({}); writing the batch row by row to find it", describe(e));
+      written = writeRowByRow(c, batch);
+      batch.publishDeadLetters(producer::send, DEAD_LETTER_TIMEOUT);
     }
     StoredOffsets.write(c, config.groupId(), offsets);
     c.commit();
@@ -312,6 +323,46 @@ public final class SinkRunner implements Runnable, AutoCloseable {
     LOG.debug("wrote {} rows from {} records ({} dead letters), next offsets {}", written, batch.records(),
         batch.deadLetterCount(), offsets);
     commitToKafka(offsets);
+  }
+
+  /**
+   * Writes the batch's rows one at a time, each behind a savepoint, in the connection's open
+   * transaction; a row the database refuses becomes a dead letter with the database's reason.
+   * Slow, and only for a batch whose bulk write was refused.
+   */
+  private Map<ResultTable, Long> writeRowByRow(Connection c, PendingBatch batch) throws SQLException {
+    Map<ResultTable, Long> written = new EnumMap<>(ResultTable.class);
+    for (Map.Entry<TableSpec<?>, List<TableSpec.Row>> e : batch.rowsByTable().entrySet()) {
+      for (TableSpec.Row row : e.getValue()) {
+        Savepoint savepoint = c.setSavepoint();
+        try {
+          written.merge(e.getKey().table(), TableWriter.write(c, e.getKey(), List.of(row)), Long::sum);
+          TableWriter.clearStage(c, e.getKey());
+          c.releaseSavepoint(savepoint);
+        } catch (SQLException refused) {
+          if (!isRefusal(refused)) {
+            throw refused;
+          }
+          c.rollback(savepoint);
+          batch.refuse(row, "refused by the database: " + describe(refused), clock.instant());
+          LOG.warn("{} offset {} of {} refused by the database, sent to {}: {}", row.source().topic(),
+              row.source().offset(), row.spec().table().tableName(), Topics.DEADLETTER.name(), describe(refused));
+        }
+      }
+    }
+    return written;
+  }
+
+  /**
+   * Whether the database refused the data itself, which no retry can change: a data exception
+   * (22), an integrity constraint such as a CHECK a DBA added (23), a program limit such as a row
+   * too large (54), or an exception raised by a trigger (P0).
+   */
+  private static boolean isRefusal(SQLException e) {
+    SQLException reason = e instanceof BatchUpdateException && e.getNextException() != null ? e.getNextException() : e;
+    String state = reason.getSQLState();
+    return state != null && (state.startsWith("22") || state.startsWith("23") || state.startsWith("54")
+        || state.startsWith("P0"));
   }
 
   /** For lag monitoring only: the database's offsets are the ones the sink resumes from. */

@@ -22,6 +22,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
  * How the records of one result topic become rows: the table's columns in COPY order, how a
@@ -131,15 +132,18 @@ record TableSpec<V extends Message>(
    * @throws org.apache.kafka.common.errors.SerializationException when it is not a valid message
    * @throws CopyLine.UnwritableException when it is valid but can never be stored
    */
-  Row encode(byte[] value) {
-    V message = serde.read(value);
+  Row encode(ConsumerRecord<byte[], byte[]> record) {
+    V message = serde.read(record.value());
     CopyLine line = new CopyLine();
     encoder.accept(message, line);
-    return new Row(this, time.apply(message).toEpochMilli(), line.finish());
+    return new Row(this, time.apply(message).toEpochMilli(), line.finish(), record);
   }
 
-  /** A row ready for COPY (without its line end) and the time it is partitioned by. */
-  record Row(TableSpec<?> spec, long timeMs, String line) {}
+  /**
+   * A row ready for COPY (without its line end), the time it is partitioned by, and the record it
+   * came from (for a dead letter, should the database refuse the row).
+   */
+  record Row(TableSpec<?> spec, long timeMs, String line, ConsumerRecord<byte[], byte[]> source) {}
 
   private static byte[] sketch(String base64) {
     byte[] sketch;

@@ -58,6 +58,18 @@ final class TableWriter {
   }
 
   /**
+   * Empties the table's staging table, which otherwise keeps its rows until the commit: for
+   * writing a batch row by row in one transaction.
+   */
+  static void clearStage(Connection c, TableSpec<?> spec) throws SQLException {
+    if (spec.staged()) {
+      try (Statement s = c.createStatement()) {
+        s.execute("DELETE FROM headroom_stage_" + spec.table().tableName());
+      }
+    }
+  }
+
+  /**
    * INSERT … SELECT DISTINCT ON (key) … ON CONFLICT (key) DO UPDATE: one row per key, the latest
    * by {@code timeColumn} (when given) and then by arrival; {@code stampColumn} gets the time of writing.
    */
