@@ -78,6 +78,11 @@ public final class HeadroomSink implements Runnable, AutoCloseable {
     return runner.metricsPort();
   }
 
+  /** Records not written because they were already older than their table's retention. */
+  public long rowsExpired() {
+    return runner.rowsExpired();
+  }
+
   /** Chunks (TimescaleDB) or partitions (plain PostgreSQL) dropped by retention. */
   public long chunksDropped() {
     return runner.chunksDropped();

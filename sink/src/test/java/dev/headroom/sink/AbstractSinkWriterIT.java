@@ -299,29 +299,42 @@ abstract class AbstractSinkWriterIT {
     String topic = createTopic(1);
     String instance = name + "/a";
     Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
-    List<Usage> sent = List.of(
+    for (Usage u : List.of(
         new Usage(Usage.SCHEMA, instance, "storage", now.minus(Duration.ofDays(30)), 1, 10.0, "bytes"),
         new Usage(Usage.SCHEMA, instance, "storage", now.minus(Duration.ofDays(10)), 2, 10.0, "bytes"),
-        new Usage(Usage.SCHEMA, instance, "storage", now.minus(Duration.ofHours(1)), 3, 10.0, "bytes"));
-    for (Usage u : sent) {
+        new Usage(Usage.SCHEMA, instance, "storage", now.minus(Duration.ofHours(1)), 3, 10.0, "bytes"))) {
       send(topic, instance, Topics.USAGE_SERDE.write(u));
     }
     TestDatabase db = freshDatabase(databaseName);
     Map<String, Object> props = configMap(db);
-    props.put(SinkConfig.retentionKey(ResultTable.USAGE), "7 days");
+    props.put(SinkConfig.retentionKey(ResultTable.USAGE), "forever");
     props.put(SinkConfig.chunkIntervalKey(ResultTable.USAGE), "1 day");
     props.put(SinkConfig.RETENTION_CHECK_INTERVAL_MS, 1_000L);
+    HeadroomSink keeping = start(new HeadroomSink(SinkConfig.fromMap(props), Map.of(ResultTable.USAGE, topic)));
+    awaitStoredOffsets(keeping, db, topic, 3);
+    keeping.close();
+    assertThat(keeping.rowsWritten(ResultTable.USAGE)).isEqualTo(3);
+    assertThat(keeping.chunksDropped()).isZero();
 
+    // Restarted with a week's retention: the chunks or partitions of the two old rows go.
+    props.put(SinkConfig.retentionKey(ResultTable.USAGE), "7 days");
     HeadroomSink sink = start(new HeadroomSink(SinkConfig.fromMap(props), Map.of(ResultTable.USAGE, topic)));
-    awaitStoredOffsets(sink, db, topic, 3);
-    assertThat(sink.rowsWritten(ResultTable.USAGE)).isEqualTo(3);
-
     await().atMost(AT_MOST).ignoreExceptions().untilAsserted(() -> {
       try (Connection c = connect(db)) {
         assertThat(query(c, "SELECT value FROM usage")).containsExactly(List.of(3.0));
       }
     });
     assertThat(sink.chunksDropped()).as("the two chunks or partitions of the old rows").isEqualTo(2);
+
+    // A record already past the retention is not written at all: no chunk or partition for it.
+    send(topic, instance, Topics.USAGE_SERDE.write(
+        new Usage(Usage.SCHEMA, instance, "storage", now.minus(Duration.ofDays(20)), 4, 10.0, "bytes")));
+    awaitStoredOffsets(sink, db, topic, 4);
+    assertThat(sink.rowsExpired()).isEqualTo(1);
+    assertThat(sink.rowsWritten()).isZero();
+    try (Connection c = connect(db)) {
+      assertThat(query(c, "SELECT value FROM usage")).containsExactly(List.of(3.0));
+    }
   }
 
   @Test

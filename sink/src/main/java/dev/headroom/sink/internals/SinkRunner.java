@@ -89,6 +89,7 @@ public final class SinkRunner implements Runnable, AutoCloseable {
   private final AtomicLong deadLetters = new AtomicLong();
   private final AtomicLong retries = new AtomicLong();
   private final AtomicLong chunksDropped = new AtomicLong();
+  private final AtomicLong rowsExpired = new AtomicLong();
   private volatile StorageMode storageMode;
   private volatile Thread runner;
   private final Partitions partitions;
@@ -169,6 +170,8 @@ public final class SinkRunner implements Runnable, AutoCloseable {
         .description("Records sent to the dead-letter topic").register(registry);
     FunctionCounter.builder("headroom.sink.retention.dropped", chunksDropped, AtomicLong::get)
         .description("Chunks or partitions dropped by retention").register(registry);
+    FunctionCounter.builder("headroom.sink.rows.expired", rowsExpired, AtomicLong::get)
+        .description("Records not written because their table's retention had already passed").register(registry);
     Gauge.builder("headroom.sink.lag.records", lag, AtomicLong::get)
         .description("Records on the assigned partitions not yet read, after the last poll (-1 before it)")
         .register(registry);
@@ -284,7 +287,7 @@ public final class SinkRunner implements Runnable, AutoCloseable {
   /** One transaction: the rows and the next offsets, after the batch's dead letters are safe in Kafka. */
   private void write(PendingBatch batch) throws SQLException, PendingBatch.DeadLetterFailure {
     batch.publishDeadLetters(producer::send, DEAD_LETTER_TIMEOUT);
-    Map<TableSpec<?>, List<TableSpec.Row>> rows = batch.rowsByTable();
+    Map<TableSpec<?>, List<TableSpec.Row>> rows = unexpired(batch.rowsByTable());
     Map<TopicPartition, Long> offsets = batch.nextOffsets();
     if (storageMode == StorageMode.PLAIN) {
       // The owner's DDL, committed before the rows: a partition that outlives a failed batch is harmless.
@@ -307,7 +310,7 @@ public final class SinkRunner implements Runnable, AutoCloseable {
       }
       c.rollback();
       LOG.warn("the database refused a row of a batch ({}); writing the batch row by row to find it", describe(e));
-      written = writeRowByRow(c, batch);
+      written = writeRowByRow(c, rows, batch);
       batch.publishDeadLetters(producer::send, DEAD_LETTER_TIMEOUT);
     }
     StoredOffsets.write(c, config.groupId(), offsets);
@@ -326,13 +329,40 @@ public final class SinkRunner implements Runnable, AutoCloseable {
   }
 
   /**
+   * The rows not yet past their table's retention. Older ones (a replayed history, a consumer far
+   * behind) would only be dropped at the next retention run, after creating chunks or partitions
+   * for them: they are counted and left out.
+   */
+  private Map<TableSpec<?>, List<TableSpec.Row>> unexpired(Map<TableSpec<?>, List<TableSpec.Row>> rows) {
+    Map<TableSpec<?>, List<TableSpec.Row>> kept = new LinkedHashMap<>();
+    Instant now = clock.instant();
+    rows.forEach((spec, tableRows) -> {
+      Optional<Duration> retention = config.retention(spec.table());
+      if (retention.isEmpty()) {
+        kept.put(spec, tableRows);
+        return;
+      }
+      long cutoff = now.minus(retention.get()).toEpochMilli();
+      List<TableSpec.Row> live = tableRows.stream().filter(row -> row.timeMs() >= cutoff).toList();
+      if (live.size() < tableRows.size()) {
+        rowsExpired.addAndGet(tableRows.size() - live.size());
+      }
+      if (!live.isEmpty()) {
+        kept.put(spec, live);
+      }
+    });
+    return kept;
+  }
+
+  /**
    * Writes the batch's rows one at a time, each behind a savepoint, in the connection's open
    * transaction; a row the database refuses becomes a dead letter with the database's reason.
    * Slow, and only for a batch whose bulk write was refused.
    */
-  private Map<ResultTable, Long> writeRowByRow(Connection c, PendingBatch batch) throws SQLException {
+  private Map<ResultTable, Long> writeRowByRow(Connection c, Map<TableSpec<?>, List<TableSpec.Row>> rows,
+      PendingBatch batch) throws SQLException {
     Map<ResultTable, Long> written = new EnumMap<>(ResultTable.class);
-    for (Map.Entry<TableSpec<?>, List<TableSpec.Row>> e : batch.rowsByTable().entrySet()) {
+    for (Map.Entry<TableSpec<?>, List<TableSpec.Row>> e : rows.entrySet()) {
       for (TableSpec.Row row : e.getValue()) {
         Savepoint savepoint = c.setSavepoint();
         try {
@@ -572,6 +602,10 @@ public final class SinkRunner implements Runnable, AutoCloseable {
 
   public long chunksDropped() {
     return chunksDropped.get();
+  }
+
+  public long rowsExpired() {
+    return rowsExpired.get();
   }
 
   /** The port of the metrics endpoint, or -1 when it is off. */
