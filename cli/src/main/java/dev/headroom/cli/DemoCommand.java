@@ -8,6 +8,7 @@ import dev.headroom.schemas.JdbcUrls;
 import dev.headroom.schemas.Json;
 import dev.headroom.schemas.Topics;
 import dev.headroom.sink.HeadroomSink;
+import dev.headroom.sink.ResultTable;
 import dev.headroom.sink.SinkConfig;
 import dev.headroom.streams.HeadroomStreams;
 import dev.headroom.streams.HeadroomStreamsConfig;
@@ -208,6 +209,10 @@ final class DemoCommand implements Callable<Integer> {
         out.put("duration_s", durationSeconds);
         out.put("elapsed_s", Math.round((System.nanoTime() - t0) / 1e8) / 10.0);
         out.put("sink", mode);
+        ObjectNode rows = out.putObject("sink_rows");
+        for (ResultTable table : ResultTable.values()) {
+          rows.put(table.tableName(), sink.rowsWritten(table));
+        }
         if (history != null) {
           out.put("simulated_instances", simInstances);
           out.put("history_days", historyDays);

@@ -287,7 +287,8 @@ public final class SinkRunner implements Runnable, AutoCloseable {
   /** One transaction: the rows and the next offsets, after the batch's dead letters are safe in Kafka. */
   private void write(PendingBatch batch) throws SQLException, PendingBatch.DeadLetterFailure {
     batch.publishDeadLetters(producer::send, DEAD_LETTER_TIMEOUT);
-    Map<TableSpec<?>, List<TableSpec.Row>> rows = unexpired(batch.rowsByTable());
+    Map<TableSpec<?>, List<TableSpec.Row>> all = batch.rowsByTable();
+    Map<TableSpec<?>, List<TableSpec.Row>> rows = unexpired(all);
     Map<TopicPartition, Long> offsets = batch.nextOffsets();
     if (storageMode == StorageMode.PLAIN) {
       // The owner's DDL, committed before the rows: a partition that outlives a failed batch is harmless.
@@ -321,6 +322,7 @@ public final class SinkRunner implements Runnable, AutoCloseable {
       total += e.getValue();
     }
     rowsWritten.addAndGet(total);
+    rowsExpired.addAndGet(count(all) - count(rows));
     batchesWritten.incrementAndGet();
     deadLetters.addAndGet(batch.deadLetterCount());
     LOG.debug("wrote {} rows from {} records ({} dead letters), next offsets {}", written, batch.records(),
@@ -344,14 +346,15 @@ public final class SinkRunner implements Runnable, AutoCloseable {
       }
       long cutoff = now.minus(retention.get()).toEpochMilli();
       List<TableSpec.Row> live = tableRows.stream().filter(row -> row.timeMs() >= cutoff).toList();
-      if (live.size() < tableRows.size()) {
-        rowsExpired.addAndGet(tableRows.size() - live.size());
-      }
       if (!live.isEmpty()) {
         kept.put(spec, live);
       }
     });
     return kept;
+  }
+
+  private static long count(Map<TableSpec<?>, List<TableSpec.Row>> rows) {
+    return rows.values().stream().mapToLong(List::size).sum();
   }
 
   /**
