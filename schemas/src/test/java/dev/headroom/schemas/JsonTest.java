@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,6 +41,107 @@ class JsonTest {
           .isEqualTo(d);
       // the same fields in the same order, the same numbers (an integral double may be written as an integer)
       sameJson(Json.mapper().readTree(fast), generic.readTree(slow), "");
+    }
+  }
+
+  @Test
+  void shouldReadDeltasAsTheGenericDeserializerDoesAndRefuseWhatItRefuses() throws Exception {
+    ObjectMapper generic = Json.build(false);
+    SplittableRandom random = new SplittableRandom(5);
+    Instant t = Instant.parse("2026-11-23T10:00:00.123Z");
+    Object[] oddValues = {null, "12", "x", 12, 12.5, true, "2026-11-23T10:00:00Z", "NaN", List.of(1), Map.of("a", 1),
+        Long.MAX_VALUE, new java.math.BigInteger("123456789012345678901234567890"), "", -0.0, 60_000.0};
+    String[] fields = {"schema", "instance_id", "section", "object", "captured_at", "previous_at", "interval_ms", "reset",
+        "gap", "labels", "deltas", "rates"};
+    int accepted = 0;
+    int refused = 0;
+    for (int i = 0; i < 3_000; i++) {
+      Map<String, Double> deltas = new LinkedHashMap<>();
+      for (int c = 0; c < random.nextInt(6); c++) {
+        deltas.put("counter_" + c, random.nextBoolean() ? (double) random.nextInt(1000) : random.nextDouble());
+      }
+      Delta d = new Delta(Delta.SCHEMA, "prod/db-" + i, "tables", "public.t" + i, t.plusSeconds(i), t, 60_000,
+          random.nextBoolean(), random.nextBoolean(), Map.of("relname", "t\"" + i), deltas, Map.of("calls", 0.5));
+      Map<String, Object> tree = generic.convertValue(generic.valueToTree(d), LinkedHashMap.class);
+      // up to three mutations: a field removed, given an odd value, an unknown field, or an odd map entry
+      for (int m = 0; m < random.nextInt(4); m++) {
+        String field = fields[random.nextInt(fields.length)];
+        switch (random.nextInt(5)) {
+          case 0 -> tree.remove(field);
+          case 1, 2 -> tree.put(field, oddValues[random.nextInt(oddValues.length)]);
+          case 3 -> tree.put("unknown_" + m, oddValues[random.nextInt(oddValues.length)]);
+          default -> {
+            if (tree.get(field) instanceof Map<?, ?> map) {
+              Map<String, Object> copy = new LinkedHashMap<>();
+              map.forEach((k, v) -> copy.put(String.valueOf(k), v));
+              copy.put("odd", oddValues[random.nextInt(oddValues.length)]);
+              tree.put(field, copy);
+            }
+          }
+        }
+      }
+      byte[] json = generic.writeValueAsBytes(tree);
+      Object expected = readOrFailure(generic, json);
+      Object actual = readOrFailure(Json.mapper(), json);
+      assertThat(actual).as(new String(json, "UTF-8")).isEqualTo(expected);
+      if (expected instanceof Delta) {
+        accepted++;
+      } else {
+        refused++;
+      }
+    }
+    // the comparison saw both kinds
+    assertThat(accepted).isGreaterThan(300);
+    assertThat(refused).isGreaterThan(300);
+    for (String broken : List.of("[]", "\"delta\"", "{\"schema\":", "{\"schema\":\"headroom.delta/1\"]", "{} {}")) {
+      assertThat(readOrFailure(Json.mapper(), broken.getBytes("UTF-8"))).as(broken)
+          .isEqualTo(readOrFailure(generic, broken.getBytes("UTF-8")));
+    }
+  }
+
+  /** The delta read, or the kind of failure. */
+  private static Object readOrFailure(ObjectMapper mapper, byte[] json) {
+    try {
+      return mapper.readerFor(Delta.class).readValue(json);
+    } catch (java.io.IOException e) {
+      return "refused";
+    }
+  }
+
+  @Test
+  void shouldParseTimesAsInstantParseDoes() {
+    SplittableRandom random = new SplittableRandom(11);
+    List<String> texts = new ArrayList<>(List.of("2026-11-23T10:00:00Z", "2026-11-23T10:00:00.5Z",
+        "2024-02-29T23:59:59.999999999Z", "2023-02-29T00:00:00Z", "2026-13-01T00:00:00Z", "2026-11-31T00:00:00Z",
+        "2026-11-23T24:00:00Z", "2016-12-31T23:59:60Z", "2026-11-23T10:60:00Z", "2026-11-23T10:00:00.Z",
+        "2026-11-23T10:00:00.1234567890Z", "2026-11-23T10:00:00z", "2026-11-23 10:00:00Z", "2026-11-23T10:00:00+01:00",
+        "0000-01-01T00:00:00Z", "+10000-01-01T00:00:00Z", "2026-1a-23T10:00:00Z", "2026-11-23T10:00:0-Z", "", "Z",
+        "2026-11-23T10:00:00.12-4Z"));
+    for (int i = 0; i < 5_000; i++) {
+      Instant t = Instant.ofEpochSecond(random.nextLong(-62_000_000_000L, 253_000_000_000L), random.nextInt(1_000_000_000));
+      String iso = t.toString(); // 0, 3, 6 or 9 fraction digits
+      texts.add(iso);
+      texts.add(Json.TIME.format(t));
+      int digits = random.nextInt(10);
+      String fraction = String.format("%09d", t.getNano()).substring(0, digits);
+      texts.add(iso.substring(0, 19) + (digits == 0 ? "" : "." + fraction) + "Z");
+    }
+    for (String text : texts) {
+      Object expected;
+      try {
+        expected = Instant.parse(text);
+      } catch (DateTimeParseException e) {
+        expected = DateTimeParseException.class;
+      }
+      Object actual;
+      try {
+        actual = Json.parse(text);
+      } catch (DateTimeParseException e) {
+        actual = DateTimeParseException.class;
+      }
+      assertThat(actual).as(text).isEqualTo(expected);
+      // again, now from the last-parsed cache
+      assertThat(expected instanceof Instant ? Json.parse(text) : expected).as(text).isEqualTo(expected);
     }
   }
 
