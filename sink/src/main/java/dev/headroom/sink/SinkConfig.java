@@ -97,8 +97,8 @@ public final class SinkConfig extends AbstractConfig {
       .define(TOPICS_REPLICATION_FACTOR, Type.SHORT, (short) -1, Importance.LOW,
           "Replication factor of the dead-letter topic when the sink creates it; -1 takes the broker's default.")
       .define(BATCH_MAX_RECORDS, Type.INT, 5_000, Range.between(1, 1_000_000), Importance.MEDIUM,
-          "Most records read in one poll and written in one database transaction. While the database is "
-              + "unavailable the sink holds exactly one such batch in memory.")
+          "Most records read in one poll and written in one database transaction. The sink holds at most "
+              + "two such batches in memory: the one being written (or waiting for the database) and the next.")
       .define(POLL_TIMEOUT_MS, Type.LONG, 500L, Range.between(1, 60_000), Importance.LOW,
           "How long one poll waits for records.")
       .define(RETRY_BACKOFF_INITIAL_MS, Type.LONG, 500L, Range.between(1, 3_600_000), Importance.MEDIUM,

@@ -58,6 +58,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.IntConsumer;
 import java.util.function.ToIntFunction;
 import java.util.stream.IntStream;
 import org.apache.kafka.clients.admin.Admin;
@@ -632,6 +633,67 @@ abstract class AbstractSinkWriterIT {
   }
 
   @Test
+  void shouldShareAndHandOverPartitionsWhileWritingWithoutLossOrDuplicates() throws Exception {
+    // deltas: insert-only, so a record written twice would be a second row
+    String topic = createTopic(4);
+    TestDatabase db = freshDatabase(databaseName);
+    Map<String, Object> props = configMap(db);
+    props.put(SinkConfig.BATCH_MAX_RECORDS, 200);
+    Map<ResultTable, String> topics = Map.of(ResultTable.DELTAS, topic);
+    List<String> logged = new CopyOnWriteArrayList<>();
+    try (AutoCloseable capture = captureLogs(logged)) {
+      HeadroomSink first = start(new HeadroomSink(SinkConfig.fromMap(props), topics));
+      await().atMost(AT_MOST).until(() -> first.storageMode().isPresent());
+      // A slow database (2 ms a row), so the sinks are inside a COPY, where they poll for the next
+      // batch, when the group rebalances.
+      try (Connection c = connect(db); Statement s = c.createStatement()) {
+        s.execute("CREATE FUNCTION it_slow_insert() RETURNS trigger LANGUAGE plpgsql AS"
+            + " $$ BEGIN PERFORM pg_sleep(0.002); RETURN NEW; END $$");
+        s.execute("CREATE TRIGGER it_slow_insert BEFORE INSERT ON deltas FOR EACH ROW EXECUTE FUNCTION it_slow_insert()");
+      }
+      Instant t = Instant.now().truncatedTo(ChronoUnit.MILLIS).minusSeconds(3_600);
+      AtomicInteger sent = new AtomicInteger();
+      IntConsumer sendMore = count -> {
+        for (int i = 0; i < count; i++) {
+          int n = sent.getAndIncrement();
+          Delta d = new Delta(Delta.SCHEMA, name + "/db-" + (n % 8), "tables", "public.t" + n, t.plusMillis(n),
+              t.plusMillis(n).minusSeconds(60), 60_000, false, false, Map.of("relname", "t" + n),
+              Map.of("n_tup_ins", (double) n), Map.of("n_tup_ins", n / 60.0));
+          producer.send(new ProducerRecord<>(topic, null, t.toEpochMilli(), d.instanceId(), Topics.DELTA_SERDE.write(d)));
+        }
+        producer.flush();
+      };
+      sendMore.accept(6_000);
+      await().atMost(AT_MOST).failFast("the sink stopped", () -> failed(first)).until(() -> first.rowsWritten() > 0);
+
+      // A second sink joins while the first writes, and the first leaves while the second writes.
+      HeadroomSink second = start(new HeadroomSink(SinkConfig.fromMap(props), topics));
+      awaitPartitionsEach(2, 2);
+      await().atMost(AT_MOST).failFast("the sink stopped", () -> failed(second)).until(() -> second.rowsWritten() > 0);
+      first.close();
+      sendMore.accept(2_000);
+      awaitStoredOffsets(second, db, topic, sent.get());
+
+      try (Connection c = connect(db); PreparedStatement s = c.prepareStatement("SELECT count(*), count(DISTINCT object),"
+          + " min((deltas->>'n_tup_ins')::bigint), max((deltas->>'n_tup_ins')::bigint) FROM deltas"
+          + " WHERE starts_with(instance_id, ?)")) {
+        s.setString(1, name + "/");
+        try (ResultSet rs = s.executeQuery()) {
+          rs.next();
+          assertThat(List.of(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4)))
+              .as("rows, distinct records, first and last record")
+              .containsExactly((long) sent.get(), (long) sent.get(), 0L, sent.get() - 1L);
+        }
+      }
+      assertThat(first.rowsWritten() + second.rowsWritten()).as("rows counted in committed transactions")
+          .isEqualTo(sent.get());
+      assertThat(first.deadLetters() + second.deadLetters()).isZero();
+    }
+    // The case this is for: a rebalance inside a write, whose transaction was rolled back.
+    assertThat(logged).anySatisfy(line -> assertThat(line).contains("written again without them"));
+  }
+
+  @Test
   void shouldWaitForTheDatabaseAtStart() throws Exception {
     String topic = createTopic(1);
     StoppableDatabase db = stoppableDatabase(databaseName);
@@ -660,26 +722,11 @@ abstract class AbstractSinkWriterIT {
     Map<String, Object> props = configMap(db);
     props.put(SinkConfig.URL, url);
     List<String> logged = new CopyOnWriteArrayList<>();
-    AbstractAppender capture = new AbstractAppender("capture-" + name, null, null, true, Property.EMPTY_ARRAY) {
-      @Override
-      public void append(LogEvent event) {
-        logged.add(event.getMessage().getFormattedMessage()
-            + (event.getThrown() == null ? "" : " " + event.getThrown()));
-      }
-    };
-    capture.start();
-    LoggerContext context = (LoggerContext) LogManager.getContext(false);
-    context.getConfiguration().getRootLogger().addAppender(capture, null, null);
-    context.updateLoggers();
-    try {
+    try (AutoCloseable capture = captureLogs(logged)) {
       produce(topic, windows(1, 1, 0));
       HeadroomSink sink = start(new HeadroomSink(SinkConfig.fromMap(props), topic));
       awaitStoredOffsets(sink, db, topic, 1);
       sink.close();
-    } finally {
-      context.getConfiguration().getRootLogger().removeAppender(capture.getName());
-      context.updateLoggers();
-      capture.stop();
     }
 
     assertThat(logged).anySatisfy(line -> assertThat(line).contains("password=***"));
@@ -851,12 +898,35 @@ abstract class AbstractSinkWriterIT {
     return value;
   }
 
+  /** A jsonb object, its numbers as doubles: the sink writes an integral number without a fraction (120, not 120.0). */
   private static Map<String, Object> readJson(String json) {
     try {
-      return Json.mapper().readValue(json, new TypeReference<Map<String, Object>>() {});
+      Map<String, Object> read = Json.mapper().readValue(json, new TypeReference<Map<String, Object>>() {});
+      read.replaceAll((key, value) -> value instanceof Number n ? (Object) n.doubleValue() : value);
+      return read;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** Adds every message logged, until closed, to {@code logged}. */
+  private AutoCloseable captureLogs(List<String> logged) {
+    AbstractAppender capture = new AbstractAppender("capture-" + name, null, null, true, Property.EMPTY_ARRAY) {
+      @Override
+      public void append(LogEvent event) {
+        logged.add(event.getMessage().getFormattedMessage()
+            + (event.getThrown() == null ? "" : " " + event.getThrown()));
+      }
+    };
+    capture.start();
+    LoggerContext context = (LoggerContext) LogManager.getContext(false);
+    context.getConfiguration().getRootLogger().addAppender(capture, null, null);
+    context.updateLoggers();
+    return () -> {
+      context.getConfiguration().getRootLogger().removeAppender(capture.getName());
+      context.updateLoggers();
+      capture.stop();
+    };
   }
 
   private Map<String, Object> configMap(TestDatabase db) {
@@ -996,12 +1066,17 @@ abstract class AbstractSinkWriterIT {
 
   /** Waits until the case's group has this many members, each with one partition. */
   private void awaitOnePartitionEach(int members) {
+    awaitPartitionsEach(members, 1);
+  }
+
+  /** Waits until the case's group has this many members, each with this many partitions. */
+  private void awaitPartitionsEach(int members, int partitions) {
     try (Admin admin = Admin.create(KAFKA.clientConfig())) {
       await().atMost(AT_MOST).until(() -> {
         ConsumerGroupDescription description =
             admin.describeConsumerGroups(List.of(group)).describedGroups().get(group).get(30, TimeUnit.SECONDS);
         return description.members().size() == members && description.members().stream()
-            .allMatch(m -> m.assignment().topicPartitions().size() == 1);
+            .allMatch(m -> m.assignment().topicPartitions().size() == partitions);
       });
     }
   }

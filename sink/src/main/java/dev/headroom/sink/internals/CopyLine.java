@@ -1,6 +1,7 @@
 package dev.headroom.sink.internals;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.io.NumberOutput;
 import dev.headroom.schemas.Json;
 import java.time.Instant;
 import java.util.Map;
@@ -16,9 +17,48 @@ final class CopyLine {
   private static final Instant EARLIEST = Instant.parse("0001-01-01T00:00:00Z");
   private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59.999999Z");
   private static final char[] HEX = "0123456789abcdef".toCharArray();
+  private static final long NEGATIVE_ZERO = Double.doubleToRawLongBits(-0.0);
 
-  private final StringBuilder out = new StringBuilder(256);
+  /** Per thread, the last two instants written and their text: the rows of a message share their times. */
+  private static final ThreadLocal<Object[]> LAST_TIMES = ThreadLocal.withInitial(() -> new Object[4]);
+
+  /** {@link Instant#toString()}, which is slow, remembered for the last two instants of the thread. */
+  private static String isoText(Instant value) {
+    Object[] last = LAST_TIMES.get();
+    if (value.equals(last[0])) {
+      return (String) last[1];
+    }
+    if (value.equals(last[2])) {
+      return (String) last[3];
+    }
+    String text = value.toString();
+    last[2] = last[0];
+    last[3] = last[1];
+    last[0] = value;
+    last[1] = text;
+    return text;
+  }
+
+  /** One builder per thread for {@link #pooled()}: rows are encoded one after another, and most outgrow a new one. */
+  private static final ThreadLocal<StringBuilder> BUILDERS = ThreadLocal.withInitial(() -> new StringBuilder(1024));
+
+  private final StringBuilder out;
   private int fields;
+
+  CopyLine() {
+    this(new StringBuilder(256));
+  }
+
+  private CopyLine(StringBuilder out) {
+    this.out = out;
+  }
+
+  /** A line in this thread's builder, which the next {@code pooled()} line of the thread reuses: finish one first. */
+  static CopyLine pooled() {
+    StringBuilder out = BUILDERS.get();
+    out.setLength(0);
+    return new CopyLine(out);
+  }
 
   CopyLine text(String field, String value) {
     separate();
@@ -49,7 +89,7 @@ final class CopyLine {
   /** float8 takes NaN and ±Infinity in this form too. */
   CopyLine real(double value) {
     separate();
-    out.append(value);
+    appendDouble(value);
     return this;
   }
 
@@ -71,7 +111,7 @@ final class CopyLine {
       throw new UnwritableException(field + " " + value + " is outside the years 1 to 9999");
     }
     separate();
-    out.append(value); // ISO 8601 with 'Z', which timestamptz reads as UTC
+    out.append(isoText(value)); // ISO 8601 with 'Z', which timestamptz reads as UTC
     return this;
   }
 
@@ -84,20 +124,92 @@ final class CopyLine {
     return this;
   }
 
-  /** A jsonb value; jsonb refuses NUL characters and JSON has no NaN or infinity, so both are refused here. */
+  /**
+   * A jsonb value; jsonb refuses NUL characters and JSON has no NaN or infinity, so both are
+   * refused here. Strings, numbers, booleans and nulls are written straight into the line, JSON
+   * escapes and COPY escapes in one pass (the JSON text has no raw control characters, so only its
+   * backslashes need COPY's escape); any other value goes through the shared mapper.
+   */
   CopyLine json(String field, Map<String, ?> value) {
     for (Map.Entry<String, ?> e : value.entrySet()) {
       if (e.getKey().indexOf('\0') >= 0 || (e.getValue() instanceof String s && s.indexOf('\0') >= 0)) {
         throw new UnwritableException(field + " contains a NUL character, which jsonb cannot store");
       }
-      if (e.getValue() instanceof Double d && !Double.isFinite(d)) {
-        throw new UnwritableException(field + "." + e.getKey() + " is " + d + ", which JSON cannot hold");
+      if ((e.getValue() instanceof Double d && !Double.isFinite(d))
+          || (e.getValue() instanceof Float f && !Float.isFinite(f))) {
+        throw new UnwritableException(field + "." + e.getKey() + " is " + e.getValue() + ", which JSON cannot hold");
       }
     }
-    try {
-      return text(field, Json.mapper().writeValueAsString(value));
-    } catch (JsonProcessingException e) {
-      throw new UnwritableException(field + " cannot be written as JSON: " + e.getOriginalMessage());
+    int start = out.length();
+    int startFields = fields;
+    separate();
+    out.append('{');
+    boolean first = true;
+    for (Map.Entry<String, ?> e : value.entrySet()) {
+      if (!first) {
+        out.append(',');
+      }
+      first = false;
+      jsonString(e.getKey());
+      out.append(':');
+      Object v = e.getValue();
+      if (v == null) {
+        out.append("null");
+      } else if (v instanceof String s) {
+        jsonString(s);
+      } else if (v instanceof Double || v instanceof Float) {
+        appendDouble(((Number) v).doubleValue());
+      } else if (v instanceof Long || v instanceof Integer || v instanceof Short || v instanceof Byte) {
+        out.append(((Number) v).longValue());
+      } else if (v instanceof Boolean b) {
+        out.append(b.booleanValue());
+      } else {
+        out.setLength(start); // a value of another kind: the whole map through Jackson
+        fields = startFields;
+        try {
+          return text(field, Json.mapper().writeValueAsString(value));
+        } catch (JsonProcessingException ex) {
+          throw new UnwritableException(field + " cannot be written as JSON: " + ex.getOriginalMessage());
+        }
+      }
+    }
+    out.append('}');
+    return this;
+  }
+
+  /** A JSON string, quoted and escaped, with each backslash of it escaped again for COPY. */
+  private void jsonString(String value) {
+    out.append('"');
+    for (int i = 0; i < value.length(); i++) {
+      char ch = value.charAt(i);
+      if (ch >= 0x20 && ch != '"' && ch != '\\') {
+        out.append(ch);
+        continue;
+      }
+      out.append("\\\\"); // JSON's backslash, as COPY reads it
+      switch (ch) {
+        case '"' -> out.append('"');
+        case '\\' -> out.append("\\\\");
+        case '\n' -> out.append('n');
+        case '\t' -> out.append('t');
+        case '\r' -> out.append('r');
+        case '\b' -> out.append('b');
+        case '\f' -> out.append('f');
+        default -> out.append("u00").append(HEX[(ch >> 4) & 0xf]).append(HEX[ch & 0xf]);
+      }
+    }
+    out.append('"');
+  }
+
+  /**
+   * A double in its shortest form, integral values without a fraction (as the streams app writes
+   * deltas: most are counts); Schubfach, since JDK 17's {@code Double.toString} is slow.
+   */
+  private void appendDouble(double value) {
+    if (value == (long) value && Math.abs(value) < 0x1p53 && Double.doubleToRawLongBits(value) != NEGATIVE_ZERO) {
+      out.append((long) value);
+    } else {
+      out.append(NumberOutput.toString(value, true));
     }
   }
 

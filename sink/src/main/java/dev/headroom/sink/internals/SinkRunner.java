@@ -18,6 +18,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -29,7 +30,12 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -55,6 +61,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The sink's engine: one consumer thread that turns each poll into one database transaction
  * holding the rows and the next offsets, so the database alone says what has been written.
+ * The next poll happens while the server ingests a batch's COPY, and its records are read and
+ * encoded on a second thread, so the database's work and the sink's overlap; at most these two
+ * batches are held.
  *
  * <p>Failures of the database (or of the dead-letter topic) never lose or skip a record: the
  * batch is kept, the partitions are paused, and the consumer keeps polling (so it stays in its
@@ -66,6 +75,7 @@ public final class SinkRunner implements Runnable, AutoCloseable {
   private static final Duration CLIENT_CLOSE_TIMEOUT = Duration.ofSeconds(10);
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
   private static final int MAX_REASON_CHARS = 500;
+  private static final int DEFAULT_PARTITION_FETCH_BYTES = 8 << 20;
 
   private enum State { NEW, RUNNING, CLOSED }
 
@@ -104,6 +114,18 @@ public final class SinkRunner implements Runnable, AutoCloseable {
   private Connection connection;
   private Connection ownerConnection;
   private PendingBatch pending;
+  /** Whether a transaction of rows is open: a rebalance then leaves the connection alone. */
+  private boolean writing;
+  /** A rebalance took partitions while rows were being written: the transaction must not commit. */
+  private boolean revokedWhileWriting;
+  /** The records of the next batch, being read on the decoding thread while {@link #pending} is written. */
+  private Future<PendingBatch> decoding;
+  private int decodingRecords;
+  private final ExecutorService decoder = Executors.newSingleThreadExecutor(task -> {
+    Thread t = new Thread(task, "headroom-sink-decode");
+    t.setDaemon(true);
+    return t;
+  });
   /** Assigned partitions whose position has not been read from the database yet; they stay paused. */
   private final Set<TopicPartition> unpositioned = new HashSet<>();
 
@@ -141,6 +163,9 @@ public final class SinkRunner implements Runnable, AutoCloseable {
     consumerProps.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     consumerProps.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     consumerProps.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.batchMaxRecords());
+    // A fetch of Kafka's 1 MiB per partition is under a batch of deltas; the poll after a commit then
+    // waited for the next fetch, with the database idle (BENCHMARKS.md, "Sink throughput").
+    consumerProps.putIfAbsent(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, DEFAULT_PARTITION_FETCH_BYTES);
     consumerProps.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "headroom-sink-" + config.groupId());
     // Bytes in, so a value that cannot be read is ours to dead-letter instead of an exception inside poll().
     this.consumer = new KafkaConsumer<>(consumerProps, new ByteArrayDeserializer(), new ByteArrayDeserializer());
@@ -254,21 +279,27 @@ public final class SinkRunner implements Runnable, AutoCloseable {
     while (!closing()) {
       try {
         positionAssigned();
-        if (pending == null) {
+        if (pending == null && decoding == null) {
+          // With a batch to write, the next poll happens during its COPY (pollAhead).
           ConsumerRecords<byte[], byte[]> records = consumer.poll(config.pollTimeout());
           updateLag();
           if (!records.isEmpty()) {
-            pending = PendingBatch.read(records, tables::get, clock);
-            pendingRecords.set(pending.records());
+            decoding = decoder.submit(() -> PendingBatch.read(records, tables::get, clock));
+            decodingRecords = records.count();
+            updatePendingRecords();
           }
         }
         if (pending != null) {
           long started = System.nanoTime();
-          write(pending);
-          batchTimer.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
-          pending = null;
-          pendingRecords.set(0);
+          if (write(pending)) {
+            batchTimer.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+            pending = null;
+          }
         }
+        if (pending == null && decoding != null) {
+          pending = decoded();
+        }
+        updatePendingRecords();
         resumeReady();
         backoff.reset();
         applyRetentionWhenDue();
@@ -284,8 +315,57 @@ public final class SinkRunner implements Runnable, AutoCloseable {
     }
   }
 
-  /** One transaction: the rows and the next offsets, after the batch's dead letters are safe in Kafka. */
-  private void write(PendingBatch batch) throws SQLException, PendingBatch.DeadLetterFailure {
+  /**
+   * Polls for the next batch while the server ingests the current one, and has it read on the
+   * decoding thread, so the database does not wait for the poll. Only what has been fetched
+   * already; nothing when the next batch is there.
+   */
+  private void pollAhead() {
+    if (decoding != null || closing()) {
+      return;
+    }
+    ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ZERO);
+    updateLag();
+    if (!records.isEmpty()) {
+      decoding = decoder.submit(() -> PendingBatch.read(records, tables::get, clock));
+      decodingRecords = records.count();
+    }
+  }
+
+  /** Waits for the batch being read on the decoding thread; null if a rebalance took all of its partitions. */
+  private PendingBatch decoded() {
+    Future<PendingBatch> batch = decoding;
+    decoding = null;
+    decodingRecords = 0;
+    boolean interrupted = false;
+    try {
+      while (true) {
+        try {
+          PendingBatch read = batch.get();
+          return read == null || read.isEmpty() ? null : read;
+        } catch (InterruptedException e) {
+          interrupted = true; // it is CPU work that ends by itself; the interrupt is kept for the caller
+        }
+      }
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("reading a batch failed: " + e.getCause(), e.getCause());
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private void updatePendingRecords() {
+    pendingRecords.set((pending == null ? 0 : pending.records()) + decodingRecords);
+  }
+
+  /**
+   * One transaction: the rows and the next offsets, after the batch's dead letters are safe in
+   * Kafka. False when a rebalance during the write made it roll back: the batch, less the
+   * partitions taken, is to be written again.
+   */
+  private boolean write(PendingBatch batch) throws SQLException, PendingBatch.DeadLetterFailure {
     batch.publishDeadLetters(producer::send, DEAD_LETTER_TIMEOUT);
     Map<TableSpec<?>, List<TableSpec.Row>> all = batch.rowsByTable();
     Map<TableSpec<?>, List<TableSpec.Row>> rows = unexpired(all);
@@ -301,9 +381,15 @@ public final class SinkRunner implements Runnable, AutoCloseable {
     }
     Connection c = connection();
     Map<ResultTable, Long> written = new EnumMap<>(ResultTable.class);
+    // The largest table's COPY is where the next poll happens, while the server ingests the rows.
+    TableSpec<?> largest = rows.entrySet().stream().max(Map.Entry.comparingByValue(
+        Comparator.comparingInt(List::size))).map(Map.Entry::getKey).orElse(null);
+    writing = true;
+    revokedWhileWriting = false;
     try {
       for (Map.Entry<TableSpec<?>, List<TableSpec.Row>> e : rows.entrySet()) {
-        written.put(e.getKey().table(), TableWriter.write(c, e.getKey(), e.getValue()));
+        written.put(e.getKey().table(),
+            TableWriter.write(c, e.getKey(), e.getValue(), e.getKey() == largest ? this::pollAhead : null));
       }
     } catch (SQLException e) {
       if (!isRefusal(e)) {
@@ -313,6 +399,15 @@ public final class SinkRunner implements Runnable, AutoCloseable {
       LOG.warn("the database refused a row of a batch ({}); writing the batch row by row to find it", describe(e));
       written = writeRowByRow(c, rows, batch);
       batch.publishDeadLetters(producer::send, DEAD_LETTER_TIMEOUT);
+    } finally {
+      writing = false;
+    }
+    if (revokedWhileWriting) {
+      // Another consumer may already own some of these partitions and read their stored offsets:
+      // nothing of this transaction may count. The batch, less what was taken, is written again.
+      c.rollback();
+      LOG.info("partitions were revoked while a batch was written; it is written again without them");
+      return false;
     }
     StoredOffsets.write(c, config.groupId(), offsets);
     c.commit();
@@ -328,6 +423,7 @@ public final class SinkRunner implements Runnable, AutoCloseable {
     LOG.debug("wrote {} rows from {} records ({} dead letters), next offsets {}", written, batch.records(),
         batch.deadLetterCount(), offsets);
     commitToKafka(offsets);
+    return true;
   }
 
   /**
@@ -536,10 +632,14 @@ public final class SinkRunner implements Runnable, AutoCloseable {
   }
 
   private void shutDown() {
-    if (pending != null) {
-      LOG.info("closing with an unwritten batch of {} records; it is read again on the next start", pending.records());
-      pending = null;
+    decoder.shutdownNow();
+    int unwritten = (pending == null ? 0 : pending.records()) + decodingRecords;
+    if (unwritten > 0) {
+      LOG.info("closing with {} records not written; they are read again on the next start", unwritten);
     }
+    pending = null;
+    decoding = null;
+    decodingRecords = 0;
     discardConnection();
     closeClients();
     metrics.close();
@@ -568,6 +668,7 @@ public final class SinkRunner implements Runnable, AutoCloseable {
   public void close() {
     closeRequested.countDown();
     if (state.compareAndSet(State.NEW, State.CLOSED)) {
+      decoder.shutdownNow();
       closeClients();
       metrics.close();
       stopped.countDown();
@@ -686,6 +787,9 @@ public final class SinkRunner implements Runnable, AutoCloseable {
       // Paused until positioned from the database, so nothing is fetched from a wrong position.
       unpositioned.addAll(partitions);
       consumer.pause(partitions);
+      if (writing) {
+        return; // the connection is in the middle of a COPY: the main loop positions them after it
+      }
       try {
         positionAssigned();
       } catch (SQLException e) {
@@ -696,7 +800,23 @@ public final class SinkRunner implements Runnable, AutoCloseable {
     }
 
     private void forget(Collection<TopicPartition> partitions) {
+      if (partitions.isEmpty()) {
+        return;
+      }
+      if (writing) {
+        revokedWhileWriting = true;
+      }
       unpositioned.removeAll(partitions);
+      if (decoding != null) {
+        PendingBatch next = decoded();
+        if (next != null) {
+          next.drop(partitions);
+        }
+        if (next != null && !next.isEmpty()) {
+          decoding = CompletableFuture.completedFuture(next);
+          decodingRecords = next.records();
+        }
+      }
       if (pending != null) {
         pending.drop(partitions);
         if (pending.isEmpty()) {

@@ -134,7 +134,7 @@ record TableSpec<V extends Message>(
    */
   Row encode(ConsumerRecord<byte[], byte[]> record) {
     V message = serde.read(record.value());
-    CopyLine line = new CopyLine();
+    CopyLine line = CopyLine.pooled();
     encoder.accept(message, line);
     return new Row(this, time.apply(message).toEpochMilli(), line.finish(), record);
   }

@@ -26,13 +26,24 @@ final class TableWriter {
 
   /** Writes the rows; returns how many went in (before upserts folded any). */
   static long write(Connection c, TableSpec<?> spec, List<TableSpec.Row> rows) throws SQLException {
+    return write(c, spec, rows, null);
+  }
+
+  /**
+   * Writes the rows; returns how many went in (before upserts folded any).
+   *
+   * @param whileIngesting run once the COPY data is all sent, while the server still ingests it
+   *     (null: nothing); it must not use the connection
+   */
+  static long write(Connection c, TableSpec<?> spec, List<TableSpec.Row> rows, Runnable whileIngesting)
+      throws SQLException {
     if (rows.isEmpty()) {
       return 0;
     }
     String table = spec.table().tableName();
     String columns = String.join(", ", spec.columns());
     if (!spec.staged()) {
-      return copy(c, "COPY " + table + " (" + columns + ") FROM STDIN", rows, false);
+      return copy(c, "COPY " + table + " (" + columns + ") FROM STDIN", rows, false, whileIngesting);
     }
     String stage = "headroom_stage_" + table;
     try (Statement s = c.createStatement()) {
@@ -40,7 +51,8 @@ final class TableWriter {
       s.execute("CREATE TEMP TABLE IF NOT EXISTS " + stage + " (LIKE " + table + " INCLUDING DEFAULTS, " + ORDER_COLUMN
           + " bigint NOT NULL) ON COMMIT DELETE ROWS");
     }
-    long copied = copy(c, "COPY " + stage + " (" + columns + ", " + ORDER_COLUMN + ") FROM STDIN", rows, true);
+    long copied = copy(c, "COPY " + stage + " (" + columns + ", " + ORDER_COLUMN + ") FROM STDIN", rows, true,
+        whileIngesting);
     try (Statement s = c.createStatement()) {
       if (spec.upsertKey().isEmpty()) {
         s.executeUpdate("INSERT INTO " + table + " (" + columns + ") SELECT " + columns + " FROM " + stage
@@ -86,7 +98,8 @@ final class TableWriter {
         + ", " + stampColumn + " = now()" + guard;
   }
 
-  private static long copy(Connection c, String sql, List<TableSpec.Row> rows, boolean numbered) throws SQLException {
+  private static long copy(Connection c, String sql, List<TableSpec.Row> rows, boolean numbered,
+      Runnable whileIngesting) throws SQLException {
     CopyIn copy = c.unwrap(PGConnection.class).getCopyAPI().copyIn(sql);
     try {
       StringBuilder chunk = new StringBuilder(CHUNK_CHARS + 1024);
@@ -102,6 +115,10 @@ final class TableWriter {
         }
       }
       send(copy, chunk);
+      if (whileIngesting != null) {
+        copy.flushCopy();
+        whileIngesting.run();
+      }
       return copy.endCopy();
     } finally {
       if (copy.isActive()) {
