@@ -133,6 +133,13 @@ record TableSpec<V extends Message>(
    * @throws CopyLine.UnwritableException when it is valid but can never be stored
    */
   Row encode(ConsumerRecord<byte[], byte[]> record) {
+    if (table == ResultTable.DELTAS) {
+      CopyLine line = CopyLine.pooled();
+      long timeMs = DeltaLines.encode(record.value(), line);
+      if (timeMs != Long.MIN_VALUE) {
+        return new Row(this, timeMs, line.finish(), record);
+      }
+    }
     V message = serde.read(record.value());
     CopyLine line = CopyLine.pooled();
     encoder.accept(message, line);
