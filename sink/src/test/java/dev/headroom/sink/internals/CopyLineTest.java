@@ -85,7 +85,7 @@ class CopyLineTest {
   }
 
   /** A field of a COPY text line as the server reads it. */
-  private static String copyText(String field) {
+  static String copyText(String field) {
     StringBuilder b = new StringBuilder();
     for (int i = 0; i < field.length(); i++) {
       char ch = field.charAt(i);

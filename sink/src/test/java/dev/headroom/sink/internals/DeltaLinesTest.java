@@ -137,30 +137,11 @@ class DeltaLinesTest {
     assertThat(a).as(message).hasSameSizeAs(b).hasSize(10);
     for (int i = 0; i < a.length; i++) {
       if (i >= 8) {
-        assertThat(MAPPER.readTree(copyText(a[i]))).as(message).isEqualTo(MAPPER.readTree(copyText(b[i])));
+        assertThat(MAPPER.readTree(CopyLineTest.copyText(a[i]))).as(message)
+            .isEqualTo(MAPPER.readTree(CopyLineTest.copyText(b[i])));
       } else {
         assertThat(a[i]).as(message).isEqualTo(b[i]);
       }
     }
-  }
-
-  /** A field of a COPY text line as the server reads it. */
-  private static String copyText(String field) {
-    StringBuilder out = new StringBuilder();
-    for (int i = 0; i < field.length(); i++) {
-      char ch = field.charAt(i);
-      if (ch != '\\') {
-        out.append(ch);
-        continue;
-      }
-      char next = field.charAt(++i);
-      out.append(switch (next) {
-        case 't' -> '\t';
-        case 'n' -> '\n';
-        case 'r' -> '\r';
-        default -> next;
-      });
-    }
-    return out.toString();
   }
 }
