@@ -68,6 +68,8 @@ public final class SinkConfig extends AbstractConfig {
   static final Pattern INTERVAL = Pattern.compile("^([1-9]\\d{0,5}) (second|minute|hour|day|week)s?$");
   /** A retention that keeps every row. */
   public static final String FOREVER = "forever";
+  /** A compression age that compresses nothing. */
+  public static final String OFF = "off";
 
   public static final ConfigDef CONFIG_DEF = tableSettings(new ConfigDef()
       .define(BOOTSTRAP_SERVERS, Type.STRING, "127.0.0.1:9092", new ConfigDef.NonEmptyString(), Importance.HIGH,
@@ -121,12 +123,17 @@ public final class SinkConfig extends AbstractConfig {
 
   private static ConfigDef tableSettings(ConfigDef def) {
     for (ResultTable table : ResultTable.values()) {
-      def.define(chunkIntervalKey(table), Type.STRING, table.defaultChunkInterval(), new Interval(false), Importance.LOW,
+      def.define(chunkIntervalKey(table), Type.STRING, table.defaultChunkInterval(), new Interval(null), Importance.LOW,
           "Time range of one chunk (TimescaleDB) or partition (plain PostgreSQL) of " + table.tableName()
               + ", e.g. '1 day' or '6 hours'. A change applies to chunks and partitions created afterwards.");
-      def.define(retentionKey(table), Type.STRING, table.defaultRetention(), new Interval(true), Importance.MEDIUM,
+      def.define(retentionKey(table), Type.STRING, table.defaultRetention(), new Interval(FOREVER), Importance.MEDIUM,
           "How long rows of " + table.tableName() + " are kept, by their " + table.timeColumn() + ", e.g. '30 days', "
               + "or 'forever'. Whole chunks or partitions are dropped once all their rows are older.");
+      def.define(compressAfterKey(table), Type.STRING, table.defaultCompressAfter(), new Interval(OFF), Importance.LOW,
+          "Only with TimescaleDB under the Timescale licence (timescaledb.license = timescale): age after which "
+              + "chunks of " + table.tableName() + " are compressed by TimescaleDB's compression policy (segmented by "
+              + "instance_id; latency_windows also by scope and window size), or 'off'. Ignored on the Apache "
+              + "edition and on plain PostgreSQL.");
     }
     return def;
   }
@@ -233,6 +240,16 @@ public final class SinkConfig extends AbstractConfig {
     return TABLE_PREFIX + table.tableName() + ".retention";
   }
 
+  public static String compressAfterKey(ResultTable table) {
+    return TABLE_PREFIX + table.tableName() + ".compress.after";
+  }
+
+  /** Age after which the table's chunks are compressed (Timescale licence only), as vetted text; empty when off. */
+  public Optional<String> compressAfter(ResultTable table) {
+    String value = getString(compressAfterKey(table));
+    return OFF.equals(value) ? Optional.empty() : Optional.of(value);
+  }
+
   /** The table's chunk or partition interval, as vetted text such as {@code 1 day}. */
   public String chunkInterval(ResultTable table) {
     return getString(chunkIntervalKey(table));
@@ -318,28 +335,32 @@ public final class SinkConfig extends AbstractConfig {
     }
   }
 
-  /** A count and a unit, nothing else (see {@link #INTERVAL}); for a retention, also {@value #FOREVER}. */
+  /**
+   * A count and a unit, nothing else (see {@link #INTERVAL}); for a retention also
+   * {@value #FOREVER}, for a compression age also {@value #OFF}.
+   */
   static final class Interval implements ConfigDef.Validator {
-    private final boolean forever;
+    /** The one word also accepted, or null. */
+    private final String word;
 
-    Interval(boolean forever) {
-      this.forever = forever;
+    Interval(String word) {
+      this.word = word;
     }
 
     @Override
     public void ensureValid(String name, Object value) {
-      if (value != null && forever && FOREVER.equals(value)) {
+      if (value != null && word != null && word.equals(value)) {
         return;
       }
       if (value == null || !INTERVAL.matcher(value.toString()).matches()) {
         throw new ConfigException(name, value, "must be a count and a unit, e.g. '1 day' or '6 hours' "
-            + "(units: second, minute, hour, day, week)" + (forever ? ", or '" + FOREVER + "'" : ""));
+            + "(units: second, minute, hour, day, week)" + (word != null ? ", or '" + word + "'" : ""));
       }
     }
 
     @Override
     public String toString() {
-      return "<n> second|minute|hour|day|week[s]" + (forever ? " | " + FOREVER : "");
+      return "<n> second|minute|hour|day|week[s]" + (word != null ? " | " + word : "");
     }
   }
 

@@ -130,6 +130,9 @@ abstract class AbstractSinkWriterIT {
   /** Checks how latency_windows is stored (hypertable or plain table). */
   protected abstract void assertStorageLayout(Connection connection) throws SQLException;
 
+  /** Brings materialized aggregates up to date, where there are any (continuous aggregates). */
+  protected void refreshAggregates(Connection connection) throws SQLException {}
+
   private final List<RunningSink> sinks = new ArrayList<>();
   private final List<String> roles = new ArrayList<>();
   /** Unique per case, for topics, groups and instance ids. */
@@ -285,6 +288,11 @@ abstract class AbstractSinkWriterIT {
           .containsExactly(Arrays.asList("p95_ms", t.plusSeconds(3_600), 30.0, null));
       assertThat(query(c, "SELECT instance_id, scope, window_size, p95_ms FROM latency_p95"))
           .containsExactly(List.of(a, "instance", "PT1M", 42.5));
+      refreshAggregates(c);
+      assertThat(query(c, "SELECT resource, bucket, peak, capacity, readings FROM usage_hourly ORDER BY resource"))
+          .as("usage_hourly: each series' peak per UTC hour")
+          .containsExactly(List.of("storage", t.truncatedTo(ChronoUnit.HOURS), 5.0e11, 1.0e12, 1L),
+              Arrays.asList("wal", t.truncatedTo(ChronoUnit.HOURS), 3.2e9, null, 1L));
       assertStorageLayout(c);
     }
     assertThat(sink.deadLetters()).isZero();
@@ -871,7 +879,7 @@ abstract class AbstractSinkWriterIT {
   }
 
   /** The rows of a query, each a list of its values normalised as in {@link #rows}. */
-  private static List<List<Object>> query(Connection c, String sql) throws SQLException {
+  static List<List<Object>> query(Connection c, String sql) throws SQLException {
     List<List<Object>> out = new ArrayList<>();
     try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
       while (rs.next()) {

@@ -16,9 +16,24 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The sink on a real TimescaleDB 2.19 server (Apache licence): latency_windows becomes a hypertable. */
+/**
+ * The sink on a real TimescaleDB server: every result table becomes a hypertable. Here that is the
+ * Apache edition of Debian 13's root; where a Docker engine runs, the fixture is the official image,
+ * under the Timescale licence, and the compression and continuous aggregate are checked too.
+ */
 class TimescaleSinkIT extends AbstractSinkWriterIT {
   private static final TimescaleFixture TSDB = TimescaleFixture.get();
+  private static final boolean TIMESCALE_LICENSE = timescaleLicense();
+
+  private static boolean timescaleLicense() {
+    try (Connection c = DriverManager.getConnection(TSDB.url("postgres"), TSDB.user(), TSDB.password());
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT current_setting('timescaledb.license', true)")) {
+      return rs.next() && "timescale".equals(rs.getString(1));
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot read timescaledb.license: " + e.getMessage(), e);
+    }
+  }
 
   private final List<Timescale> databases = new ArrayList<>();
 
@@ -56,7 +71,16 @@ class TimescaleSinkIT extends AbstractSinkWriterIT {
 
   @Override
   protected StorageMode expectedMode() {
-    return StorageMode.TIMESCALEDB_APACHE;
+    return TIMESCALE_LICENSE ? StorageMode.TIMESCALEDB_TSL : StorageMode.TIMESCALEDB_APACHE;
+  }
+
+  @Override
+  protected void refreshAggregates(Connection c) throws SQLException {
+    if (TIMESCALE_LICENSE) {
+      try (Statement s = c.createStatement()) {
+        s.execute("CALL refresh_continuous_aggregate('usage_hourly', NULL, NULL)");
+      }
+    }
   }
 
   @Override
@@ -75,6 +99,23 @@ class TimescaleSinkIT extends AbstractSinkWriterIT {
                   table.defaultChunkInterval()));
           assertThat(rs.next()).as("one dimension").isFalse();
         }
+      }
+    }
+    if (TIMESCALE_LICENSE) {
+      // compression where compress.after is set by default, with its policy; none where it is off
+      assertThat(query(c, "SELECT hypertable_name, compression_enabled FROM timescaledb_information.hypertables"
+          + " WHERE hypertable_name IN ('deltas', 'latency_windows', 'usage', 'alerts') ORDER BY 1"))
+          .containsExactly(List.of("alerts", false), List.of("deltas", true), List.of("latency_windows", true),
+              List.of("usage", true));
+      assertThat(query(c, "SELECT hypertable_name FROM timescaledb_information.jobs"
+          + " WHERE proc_name = 'policy_compression' ORDER BY 1"))
+          .containsExactly(List.of("deltas"), List.of("latency_windows"), List.of("usage"));
+      assertThat(query(c, "SELECT view_name FROM timescaledb_information.continuous_aggregates"))
+          .containsExactly(List.of("usage_hourly"));
+    } else {
+      try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_views"
+          + " WHERE viewname = 'usage_hourly' AND schemaname = current_schema()")) {
+        assertThat(rs.next() && rs.getLong(1) == 1).as("usage_hourly is a plain view").isTrue();
       }
     }
     // CREATE EXTENSION and create_hypertable ran inside Flyway's migration transaction.
@@ -102,7 +143,8 @@ class TimescaleSinkIT extends AbstractSinkWriterIT {
     thread.start();
     try {
       await().atMost(Duration.ofSeconds(60)).until(() -> sink.storageMode().isPresent() || !thread.isAlive());
-      assertThat(sink.storageMode()).contains(StorageMode.TIMESCALEDB_APACHE);
+      assertThat(sink.storageMode()).contains(TIMESCALE_LICENSE ? StorageMode.TIMESCALEDB_TSL
+          : StorageMode.TIMESCALEDB_APACHE);
     } finally {
       sink.close();
     }

@@ -8,6 +8,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.output.MigrateResult;
 import org.slf4j.Logger;
@@ -26,11 +27,16 @@ public final class SchemaMigrator {
    * Concurrent sinks are safe: Flyway serialises them with an advisory lock.
    *
    * @param chunkIntervals vetted intervals per table (see {@code SinkConfig.table.<name>.chunk.interval})
+   * @param compressAfter vetted ages per table after which TimescaleDB compresses chunks, under the
+   *     Timescale licence only (see {@code SinkConfig.table.<name>.compress.after})
    */
-  public static StorageMode migrate(Database database, Map<ResultTable, String> chunkIntervals) throws SQLException {
+  public static StorageMode migrate(Database database, Map<ResultTable, String> chunkIntervals,
+      Map<ResultTable, Optional<String>> compressAfter) throws SQLException {
     boolean timescaleReady;
+    boolean timescaleLicense;
     try (Connection c = database.connect()) {
       timescaleReady = HypertableMigration.timescaleReady(c);
+      timescaleLicense = timescaleReady && HypertableMigration.timescaleLicense(c);
       c.rollback();
     }
     Map<String, String> placeholders = new HashMap<>();
@@ -46,7 +52,7 @@ public final class SchemaMigrator {
         // The hypertable migration was named after latency_windows alone before version 2.
         .ignoreMigrationPatterns("repeatable:missing")
         .javaMigrations(new LatencyWindowsPartitioning(timescaleReady),
-            new HypertableMigration(chunkIntervals, timescaleReady))
+            new HypertableMigration(chunkIntervals, timescaleReady, timescaleLicense, compressAfter))
         .load()
         .migrate();
     if (result.migrationsExecuted > 0) {

@@ -242,7 +242,11 @@ public final class SinkRunner implements Runnable, AutoCloseable {
         for (ResultTable table : ResultTable.values()) {
           chunkIntervals.put(table, config.chunkInterval(table));
         }
-        storageMode = SchemaMigrator.migrate(owner.orElse(database), chunkIntervals);
+        Map<ResultTable, Optional<String>> compressAfter = new EnumMap<>(ResultTable.class);
+        for (ResultTable table : ResultTable.values()) {
+          compressAfter.put(table, config.compressAfter(table));
+        }
+        storageMode = SchemaMigrator.migrate(owner.orElse(database), chunkIntervals, compressAfter);
         if (owner.isPresent()) {
           Connection c = ownerConnection();
           Grants.toWriter(c, config.user());
