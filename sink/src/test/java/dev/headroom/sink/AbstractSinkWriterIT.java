@@ -95,7 +95,11 @@ abstract class AbstractSinkWriterIT {
   static final KafkaFixture KAFKA = KafkaFixture.get();
   private static final Duration AT_MOST = Duration.ofSeconds(60);
   private static final AtomicInteger CASES = new AtomicInteger();
-  private static final Instant T0 = Instant.parse("2026-11-22T10:00:00Z");
+  /**
+   * The first window's start: yesterday, on the hour. Not a fixed date: the broker deletes records
+   * older than its retention (7 days), and a fixed date once made the windows vanish from the topic.
+   */
+  private static final Instant T0 = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(Duration.ofDays(1));
 
   /** A database for one case. */
   interface TestDatabase {
@@ -667,7 +671,8 @@ abstract class AbstractSinkWriterIT {
           Delta d = new Delta(Delta.SCHEMA, name + "/db-" + (n % 8), "tables", "public.t" + n, t.plusMillis(n),
               t.plusMillis(n).minusSeconds(60), 60_000, false, false, Map.of("relname", "t" + n),
               Map.of("n_tup_ins", (double) n), Map.of("n_tup_ins", n / 60.0));
-          producer.send(new ProducerRecord<>(topic, null, t.toEpochMilli(), d.instanceId(), Topics.DELTA_SERDE.write(d)));
+          // every partition gets records, whichever partitions the instance ids would hash to
+          producer.send(new ProducerRecord<>(topic, n % 4, t.toEpochMilli(), d.instanceId(), Topics.DELTA_SERDE.write(d)));
         }
         producer.flush();
       };
