@@ -5,19 +5,16 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.StreamWriteFeature;
 import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.JsonDeserializer;
 import com.fasterxml.jackson.databind.JsonSerializer;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.module.SimpleModule;
-import com.fasterxml.jackson.databind.type.TypeFactory;
 import java.io.IOException;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -25,10 +22,6 @@ import java.time.YearMonth;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
-import java.util.AbstractMap;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /** The one JSON configuration of every Headroom wire format (CONTRACTS.md "Common rules"). */
@@ -187,151 +180,6 @@ public final class Json {
     return a;
   });
 
-  /**
-   * {@link Delta} read field by field, for the sink, which reads every delta the streams app
-   * writes. The usual token of each field is read here; any other token (a null, a number given as
-   * text, a missing or repeated field, an unknown one) is left to Jackson's own deserializers, so
-   * what is accepted, what is refused and the values read are the generic reader's (tests compare
-   * them).
-   */
-  private static final class DeltaDeserializer extends JsonDeserializer<Delta> {
-    @Override
-    public Delta deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
-      if (!p.isExpectedStartObjectToken()) {
-        return (Delta) ctxt.handleUnexpectedToken(Delta.class, p);
-      }
-      String schema = null;
-      String instanceId = null;
-      String section = null;
-      String object = null;
-      Instant capturedAt = null;
-      Instant previousAt = null;
-      long intervalMs = 0;
-      boolean reset = false;
-      boolean gap = false;
-      Map<String, String> labels = null;
-      Map<String, Double> deltas = null;
-      Map<String, Double> rates = null;
-      int primitives = 0; // which of interval_ms, reset and gap were given: 1, 2, 4
-      for (String name = p.nextFieldName(); name != null; name = p.nextFieldName()) {
-        JsonToken token = p.nextToken();
-        switch (name) {
-          case "schema" -> schema = string(p, ctxt, token);
-          case "instance_id" -> instanceId = string(p, ctxt, token);
-          case "section" -> section = string(p, ctxt, token);
-          case "object" -> object = string(p, ctxt, token);
-          case "captured_at" -> capturedAt = instant(p, ctxt, token);
-          case "previous_at" -> previousAt = instant(p, ctxt, token);
-          case "interval_ms" -> {
-            intervalMs = token == JsonToken.VALUE_NUMBER_INT && p.getNumberType() != JsonParser.NumberType.BIG_INTEGER
-                ? p.getLongValue() : ctxt.readValue(p, Long.TYPE);
-            primitives |= 1;
-          }
-          case "reset" -> {
-            reset = bool(p, ctxt, token);
-            primitives |= 2;
-          }
-          case "gap" -> {
-            gap = bool(p, ctxt, token);
-            primitives |= 4;
-          }
-          case "labels" -> labels = token == JsonToken.START_OBJECT ? labels(p, ctxt) : orNull(p, ctxt, token, LABELS);
-          case "deltas" -> deltas = token == JsonToken.START_OBJECT ? numbers(p, ctxt) : orNull(p, ctxt, token, NUMBERS);
-          case "rates" -> rates = token == JsonToken.START_OBJECT ? numbers(p, ctxt) : orNull(p, ctxt, token, NUMBERS);
-          default -> p.skipChildren();
-        }
-      }
-      if (!p.hasToken(JsonToken.END_OBJECT)) {
-        return (Delta) ctxt.handleUnexpectedToken(Delta.class, p);
-      }
-      if (primitives != 7) {
-        // a missing primitive is a null one to the generic reader, and FAIL_ON_NULL_FOR_PRIMITIVES refuses it
-        String missing = (primitives & 1) == 0 ? "interval_ms" : (primitives & 2) == 0 ? "reset" : "gap";
-        return ctxt.reportInputMismatch(Delta.class, "Cannot map `null` into a primitive: property '%s' is missing",
-            missing);
-      }
-      try {
-        return new Delta(schema, instanceId, section, object, capturedAt, previousAt, intervalMs, reset, gap, labels,
-            deltas, rates);
-      } catch (RuntimeException e) {
-        throw ctxt.instantiationException(Delta.class, e);
-      }
-    }
-
-    /** A null is null, as a property's null is to the generic reader; any other token is read by Jackson. */
-    private static <T> T orNull(JsonParser p, DeserializationContext ctxt, JsonToken token, JavaType type)
-        throws IOException {
-      return token == JsonToken.VALUE_NULL ? null : ctxt.readValue(p, type);
-    }
-
-    private static String string(JsonParser p, DeserializationContext ctxt, JsonToken token) throws IOException {
-      return token == JsonToken.VALUE_STRING ? p.getText() : orNull(p, ctxt, token, STRING);
-    }
-
-    private static boolean bool(JsonParser p, DeserializationContext ctxt, JsonToken token) throws IOException {
-      if (token == JsonToken.VALUE_TRUE || token == JsonToken.VALUE_FALSE) {
-        return token == JsonToken.VALUE_TRUE;
-      }
-      return ctxt.readValue(p, Boolean.TYPE);
-    }
-
-    private static Instant instant(JsonParser p, DeserializationContext ctxt, JsonToken token) throws IOException {
-      return token == JsonToken.VALUE_STRING ? readInstant(p) : orNull(p, ctxt, token, INSTANT);
-    }
-
-    private static Map<String, String> labels(JsonParser p, DeserializationContext ctxt) throws IOException {
-      List<Map.Entry<String, String>> entries = new ArrayList<>(8);
-      for (String key = p.nextFieldName(); key != null; key = p.nextFieldName()) {
-        JsonToken token = p.nextToken();
-        entries.add(new AbstractMap.SimpleEntry<>(key,
-            token == JsonToken.VALUE_STRING ? p.getText() : orNull(p, ctxt, token, STRING)));
-      }
-      return immutable(entries);
-    }
-
-    private static Map<String, Double> numbers(JsonParser p, DeserializationContext ctxt) throws IOException {
-      List<Map.Entry<String, Double>> entries = new ArrayList<>(16);
-      for (String key = p.nextFieldName(); key != null; key = p.nextFieldName()) {
-        JsonToken token = p.nextToken();
-        entries.add(new AbstractMap.SimpleEntry<>(key, token == JsonToken.VALUE_NUMBER_FLOAT
-            || token == JsonToken.VALUE_NUMBER_INT ? p.getDoubleValue() : orNull(p, ctxt, token, DOUBLE)));
-      }
-      return immutable(entries);
-    }
-
-    /**
-     * The entries as the map the record's {@code Map.copyOf} keeps as it is; a repeated key (the
-     * last one wins) or a null value (the constructor refuses it) go the generic way.
-     */
-    @SuppressWarnings("unchecked")
-    private static <V> Map<String, V> immutable(List<Map.Entry<String, V>> entries) {
-      try {
-        return Map.ofEntries(entries.toArray(new Map.Entry[0]));
-      } catch (IllegalArgumentException | NullPointerException e) {
-        Map<String, V> values = new LinkedHashMap<>();
-        entries.forEach(entry -> values.put(entry.getKey(), entry.getValue()));
-        return values;
-      }
-    }
-  }
-
-  private static final JavaType STRING = TypeFactory.defaultInstance().constructType(String.class);
-  private static final JavaType INSTANT = TypeFactory.defaultInstance().constructType(Instant.class);
-  private static final JavaType DOUBLE = TypeFactory.defaultInstance().constructType(Double.class);
-  private static final JavaType LABELS = TypeFactory.defaultInstance().constructMapType(Map.class, String.class,
-      String.class);
-  private static final JavaType NUMBERS = TypeFactory.defaultInstance().constructMapType(Map.class, String.class,
-      Double.class);
-
-  private static Instant readInstant(JsonParser p) throws IOException {
-    String text = p.getValueAsString();
-    try {
-      return parse(text);
-    } catch (DateTimeParseException | NullPointerException e) {
-      throw new JsonProcessingException("not an RFC 3339 time: " + text, p.currentLocation(), e) {};
-    }
-  }
-
   private static final class Formatted {
     long seconds = Long.MIN_VALUE;
     int nanos;
@@ -358,15 +206,13 @@ public final class Json {
 
   /**
    * The mapper; {@code fastDeltas} writes {@link Delta} with its own serializer (the same fields in
-   * the same order and the same numbers as the generic one: tests compare them) and reads it with
-   * its own deserializer (the same messages and the same refusals), since deltas are most of what
-   * the streams app writes and the sink reads.
+   * the same order and the same numbers as the generic one: tests compare them), since deltas are
+   * most of what the streams app writes.
    */
   static ObjectMapper build(boolean fastDeltas) {
     SimpleModule times = new SimpleModule("headroom-times");
     if (fastDeltas) {
       times.addSerializer(Delta.class, new DeltaSerializer());
-      times.addDeserializer(Delta.class, new DeltaDeserializer());
     }
     times.addSerializer(Instant.class, new JsonSerializer<>() {
       @Override
@@ -377,7 +223,12 @@ public final class Json {
     times.addDeserializer(Instant.class, new JsonDeserializer<>() {
       @Override
       public Instant deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
-        return readInstant(p);
+        String text = p.getValueAsString();
+        try {
+          return parse(text);
+        } catch (DateTimeParseException | NullPointerException e) {
+          throw new JsonProcessingException("not an RFC 3339 time: " + text, p.currentLocation(), e) {};
+        }
       }
     });
     // Schubfach for writing doubles and FastDoubleParser for reading them: the same values, and

@@ -9,7 +9,6 @@ import dev.headroom.schemas.JsonSerde;
 import java.io.IOException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
-import java.util.Arrays;
 
 /**
  * The {@code deltas} row of a {@code headroom.deltas.v1} record straight from its JSON, without a
@@ -46,6 +45,7 @@ final class DeltaLines {
     final String[] deltaKeys = new String[MAX_KEYS];
     final double[] deltaValues = new double[MAX_KEYS];
     int deltaCount;
+    final String[] rateKeys = new String[MAX_KEYS];
 
     void clear() {
       schema = instanceId = section = object = null;
@@ -155,7 +155,7 @@ final class DeltaLines {
         }
         case LABELS -> token == JsonToken.START_OBJECT && labels(p, f);
         case DELTAS -> token == JsonToken.START_OBJECT && deltas(p, f);
-        default -> token == JsonToken.START_OBJECT && rates(p);
+        default -> token == JsonToken.START_OBJECT && rates(p, f.rateKeys);
       };
       if (!usual) {
         return false;
@@ -184,7 +184,7 @@ final class DeltaLines {
     for (String key = p.nextFieldName(); key != null; key = p.nextFieldName()) {
       long bit = 1L << (key.hashCode() & 63);
       if (p.nextToken() != JsonToken.VALUE_STRING || f.labelCount == f.labels.length
-          || ((hashes & bit) != 0 && indexOf(f.labels, f.labelCount, 2, key))) {
+          || ((hashes & bit) != 0 && contains(f.labels, f.labelCount, 2, key))) {
         return false;
       }
       hashes |= bit;
@@ -200,7 +200,7 @@ final class DeltaLines {
       JsonToken token = p.nextToken();
       long bit = 1L << (key.hashCode() & 63);
       if ((token != JsonToken.VALUE_NUMBER_INT && token != JsonToken.VALUE_NUMBER_FLOAT)
-          || f.deltaCount == MAX_KEYS || ((hashes & bit) != 0 && indexOf(f.deltaKeys, f.deltaCount, 1, key))) {
+          || f.deltaCount == MAX_KEYS || ((hashes & bit) != 0 && contains(f.deltaKeys, f.deltaCount, 1, key))) {
         return false;
       }
       hashes |= bit;
@@ -211,31 +211,27 @@ final class DeltaLines {
   }
 
   /** Rates are not stored: only checked to be numbers, each key once. */
-  private static boolean rates(JsonParser p) throws IOException {
-    String[] keys = RATE_KEYS.get();
+  private static boolean rates(JsonParser p, String[] keys) throws IOException {
     int n = 0;
     long hashes = 0;
     for (String key = p.nextFieldName(); key != null; key = p.nextFieldName()) {
       JsonToken token = p.nextToken();
       long bit = 1L << (key.hashCode() & 63);
       if ((token != JsonToken.VALUE_NUMBER_INT && token != JsonToken.VALUE_NUMBER_FLOAT) || n == MAX_KEYS
-          || ((hashes & bit) != 0 && indexOf(keys, n, 1, key))) {
+          || ((hashes & bit) != 0 && contains(keys, n, 1, key))) {
         return false;
       }
       hashes |= bit;
       keys[n++] = key;
     }
-    Arrays.fill(keys, 0, n, null);
     return true;
   }
-
-  private static final ThreadLocal<String[]> RATE_KEYS = ThreadLocal.withInitial(() -> new String[MAX_KEYS]);
 
   /**
    * Whether {@code key} is among every {@code step}-th of the first {@code n} entries; asked only
    * when a key with the same 6 low bits of its hash came before.
    */
-  private static boolean indexOf(String[] entries, int n, int step, String key) {
+  private static boolean contains(String[] entries, int n, int step, String key) {
     for (int i = 0; i < n; i += step) {
       if (entries[i].equals(key)) {
         return true;
