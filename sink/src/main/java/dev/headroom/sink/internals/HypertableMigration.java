@@ -172,6 +172,9 @@ final class HypertableMigration implements JavaMigration {
 
   /** {@code usage_hourly} as a continuous aggregate, the plain view of migration 5 replaced. */
   private static void usageHourly(Connection c) throws SQLException {
+    if (partitioned(c, ResultTable.USAGE)) {
+      return; // a continuous aggregate needs a hypertable; the plain view stays
+    }
     boolean aggregate;
     try (Statement s = c.createStatement(); var rs = s.executeQuery("SELECT EXISTS (SELECT 1 FROM"
         + " timescaledb_information.continuous_aggregates WHERE view_schema = current_schema()"
