@@ -1,29 +1,34 @@
 package dev.headroom.sink.internals;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import dev.headroom.schemas.Delta;
 import dev.headroom.schemas.Json;
 import dev.headroom.schemas.JsonSerde;
-import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.Arrays;
 
 /**
- * The {@code deltas} row of a {@code headroom.deltas.v1} record straight from its JSON, without a
- * {@link Delta} or its maps: the sink's largest table, and reading deltas was most of its CPU.
+ * The {@code deltas} row of a {@code headroom.deltas.v1} record straight from the bytes of its
+ * JSON, without a parser library, a {@link Delta} or its maps: the sink's largest table, and
+ * reading deltas was most of its CPU (BENCHMARKS.md, "Sink throughput").
  *
  * <p>It only ever accepts: a message in the form the streams app writes — every field once, of
  * its usual JSON type, every check of the contract and of {@link CopyLine} passed — gets its line;
- * anything else (a null, a number given as text, a missing or repeated field or key, a value that
- * cannot be stored, invalid JSON) gets {@code null}, and the caller reads the record the generic
- * way, which accepts it or says why not. So the rows written and the dead letters with their
- * reasons are the generic reader's; a test compares the two.
+ * anything else (a null, a number given as text, a missing, repeated or unknown field, a repeated
+ * key, a number longer than 64 characters or an integer of more than 18 digits, text that is not
+ * strictly UTF-8, a value that cannot be stored, invalid JSON) gets {@code null}, and the caller
+ * reads the record the generic way, which accepts it or says why not. So the rows written and the
+ * dead letters with their reasons are the generic reader's; a test compares the two.
  */
 final class DeltaLines {
-  private static final JsonFactory FACTORY = Json.mapper().getFactory();
   private static final int MAX_KEYS = 256;
+  /** Jackson, the generic reader, refuses numbers of more than 1,000 characters; these are left to it. */
+  private static final int MAX_NUMBER_CHARS = 64;
 
   private DeltaLines() {}
 
@@ -45,7 +50,11 @@ final class DeltaLines {
     final String[] deltaKeys = new String[MAX_KEYS];
     final double[] deltaValues = new double[MAX_KEYS];
     int deltaCount;
-    final String[] rateKeys = new String[MAX_KEYS];
+    /** Rates are only checked: where each key starts and ends in the message, for the repeated ones. */
+    final int[] rateKeys = new int[2 * MAX_KEYS];
+    final StringBuilder escaped = new StringBuilder(64);
+    final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
+        .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
 
     void clear() {
       schema = instanceId = section = object = null;
@@ -81,12 +90,12 @@ final class DeltaLines {
     }
     Fields f = FIELDS.get();
     f.clear();
-    try (JsonParser p = FACTORY.createParser(value)) {
-      if (!read(p, f) || p.nextToken() != null) {
-        return Long.MIN_VALUE; // not ours to judge, or trailing content
+    try {
+      if (!new Reader(value, f).message()) {
+        return Long.MIN_VALUE;
       }
-    } catch (IOException | RuntimeException e) {
-      return Long.MIN_VALUE; // invalid JSON, a number out of range, a time that does not parse: the generic reader says why
+    } catch (RuntimeException e) {
+      return Long.MIN_VALUE; // a time that does not parse, say: the generic reader says why
     }
     if ((f.seen & REQUIRED) != REQUIRED || !Delta.SCHEMA.equals(f.schema) || f.intervalMs <= 0) {
       return Long.MIN_VALUE;
@@ -102,129 +111,458 @@ final class DeltaLines {
     return f.capturedAt.toEpochMilli();
   }
 
-  /** Reads the message's fields; false at the first thing that is not the usual form. */
-  private static boolean read(JsonParser p, Fields f) throws IOException {
-    if (p.nextToken() != JsonToken.START_OBJECT) {
-      return false;
+  private static final byte[][] NAMES = names("schema", "instance_id", "section", "object", "captured_at",
+      "previous_at", "interval_ms", "reset", "gap", "labels", "deltas", "rates");
+
+  private static byte[][] names(String... names) {
+    byte[][] bytes = new byte[names.length][];
+    for (int i = 0; i < names.length; i++) {
+      bytes[i] = names[i].getBytes(StandardCharsets.US_ASCII);
     }
-    for (String name = p.nextFieldName(); name != null; name = p.nextFieldName()) {
-      JsonToken token = p.nextToken();
-      int bit = switch (name) {
-        case "schema" -> SCHEMA;
-        case "instance_id" -> INSTANCE;
-        case "section" -> SECTION;
-        case "object" -> OBJECT;
-        case "captured_at" -> CAPTURED;
-        case "previous_at" -> PREVIOUS;
-        case "interval_ms" -> INTERVAL;
-        case "reset" -> RESET;
-        case "gap" -> GAP;
-        case "labels" -> LABELS;
-        case "deltas" -> DELTAS;
-        case "rates" -> RATES;
-        default -> 0;
-      };
-      if (bit == 0) {
-        p.skipChildren(); // unknown fields are ignored, as the generic reader ignores them
-        continue;
-      }
-      if ((f.seen & bit) != 0) {
+    return bytes;
+  }
+
+  /**
+   * A reader of one message, by RFC 8259's grammar but narrower: each method returns false (or
+   * null) at the first thing that is not the usual form, and the message goes to the generic reader.
+   */
+  private static final class Reader {
+    private final byte[] b;
+    private final Fields f;
+    private int i;
+    /** The start and end of the last string read, and whether it needed decoding. */
+    private int start;
+    private int end;
+    private boolean plain;
+    /** A hash of the last string's bytes, for finding repeated keys. */
+    private int hash;
+
+    Reader(byte[] bytes, Fields fields) {
+      this.b = bytes;
+      this.f = fields;
+    }
+
+    boolean message() {
+      if (!next('{')) {
         return false;
+      }
+      if (!peek('}')) {
+        do {
+          if (!field()) {
+            return false;
+          }
+        } while (next(','));
+      }
+      if (!next('}')) {
+        return false;
+      }
+      skipSpace();
+      return i == b.length; // nothing after the object
+    }
+
+    private boolean field() {
+      skipSpace();
+      if (!string()) {
+        return false;
+      }
+      int bit = nameBit();
+      if (bit == 0 || (f.seen & bit) != 0 || !next(':')) {
+        return false; // an unknown field (the generic reader ignores it) or a repeated one
       }
       f.seen |= bit;
-      boolean usual = switch (bit) {
-        case SCHEMA -> (f.schema = text(p, token)) != null;
-        case INSTANCE -> (f.instanceId = text(p, token)) != null;
-        case SECTION -> (f.section = text(p, token)) != null;
-        case OBJECT -> (f.object = text(p, token)) != null;
-        case CAPTURED -> (f.capturedAt = time(p, token)) != null;
-        case PREVIOUS -> (f.previousAt = time(p, token)) != null;
-        case INTERVAL -> {
-          if (token != JsonToken.VALUE_NUMBER_INT || p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
-            yield false;
-          }
-          f.intervalMs = p.getLongValue();
-          yield true;
-        }
-        case RESET, GAP -> {
-          if (token != JsonToken.VALUE_TRUE && token != JsonToken.VALUE_FALSE) {
-            yield false;
-          }
-          f.booleans |= token == JsonToken.VALUE_TRUE ? (bit == RESET ? 1 : 2) : 0;
-          yield true;
-        }
-        case LABELS -> token == JsonToken.START_OBJECT && labels(p, f);
-        case DELTAS -> token == JsonToken.START_OBJECT && deltas(p, f);
-        default -> token == JsonToken.START_OBJECT && rates(p, f.rateKeys);
+      skipSpace();
+      return switch (bit) {
+        case SCHEMA -> (f.schema = text()) != null;
+        case INSTANCE -> (f.instanceId = text()) != null;
+        case SECTION -> (f.section = text()) != null;
+        case OBJECT -> (f.object = text()) != null;
+        case CAPTURED -> (f.capturedAt = time()) != null;
+        case PREVIOUS -> (f.previousAt = time()) != null;
+        case INTERVAL -> interval();
+        case RESET, GAP -> bool(bit == RESET ? 1 : 2);
+        case LABELS -> labels();
+        case DELTAS -> deltas();
+        default -> rates();
       };
-      if (!usual) {
+    }
+
+    private int nameBit() {
+      if (!plain) {
+        return 0;
+      }
+      for (int n = 0; n < NAMES.length; n++) {
+        byte[] name = NAMES[n];
+        if (name.length == end - start && Arrays.equals(b, start, end, name, 0, name.length)) {
+          return 1 << n;
+        }
+      }
+      return 0;
+    }
+
+    private boolean interval() {
+      int from = i;
+      boolean negative = at('-');
+      if (negative) {
+        i++;
+      }
+      int digits = i;
+      long v = 0;
+      while (i < b.length && b[i] >= '0' && b[i] <= '9') {
+        v = v * 10 + (b[i++] - '0');
+      }
+      int n = i - digits;
+      if (n == 0 || n > 18 || (n > 1 && b[digits] == '0') || !delimiter() || i - from > MAX_NUMBER_CHARS) {
+        return false; // no digits, a leading zero, a fraction or exponent, or too long: the generic reader's
+      }
+      f.intervalMs = negative ? -v : v;
+      return true;
+    }
+
+    private boolean bool(int flag) {
+      if (literal("true")) {
+        f.booleans |= flag;
+        return true;
+      }
+      return literal("false");
+    }
+
+    private boolean literal(String word) {
+      int n = word.length();
+      if (i + n > b.length) {
         return false;
       }
+      for (int k = 0; k < n; k++) {
+        if (b[i + k] != word.charAt(k)) {
+          return false;
+        }
+      }
+      i += n;
+      return delimiter();
     }
-    return true;
-  }
 
-  private static String text(JsonParser p, JsonToken token) throws IOException {
-    return token == JsonToken.VALUE_STRING ? p.getText() : null;
-  }
-
-  private static Instant time(JsonParser p, JsonToken token) throws IOException {
-    if (token != JsonToken.VALUE_STRING) {
-      return null;
-    }
-    try {
-      return Json.parse(p.getText());
-    } catch (DateTimeParseException e) {
-      return null;
-    }
-  }
-
-  private static boolean labels(JsonParser p, Fields f) throws IOException {
-    long hashes = 0;
-    for (String key = p.nextFieldName(); key != null; key = p.nextFieldName()) {
-      long bit = 1L << (key.hashCode() & 63);
-      if (p.nextToken() != JsonToken.VALUE_STRING || f.labelCount == f.labels.length
-          || ((hashes & bit) != 0 && contains(f.labels, f.labelCount, 2, key))) {
+    private boolean labels() {
+      if (!next('{')) {
         return false;
       }
-      hashes |= bit;
-      f.labels[f.labelCount++] = key;
-      f.labels[f.labelCount++] = p.getText();
+      long hashes = 0;
+      if (!peek('}')) {
+        do {
+          skipSpace();
+          String key = text();
+          if (key == null || !next(':') || f.labelCount == f.labels.length) {
+            return false;
+          }
+          long bit = 1L << (key.hashCode() & 63);
+          if ((hashes & bit) != 0 && contains(f.labels, f.labelCount, 2, key)) {
+            return false;
+          }
+          hashes |= bit;
+          skipSpace();
+          String value = text();
+          if (value == null) {
+            return false;
+          }
+          f.labels[f.labelCount++] = key;
+          f.labels[f.labelCount++] = value;
+        } while (next(','));
+      }
+      return next('}');
     }
-    return true;
-  }
 
-  private static boolean deltas(JsonParser p, Fields f) throws IOException {
-    long hashes = 0;
-    for (String key = p.nextFieldName(); key != null; key = p.nextFieldName()) {
-      JsonToken token = p.nextToken();
-      long bit = 1L << (key.hashCode() & 63);
-      if ((token != JsonToken.VALUE_NUMBER_INT && token != JsonToken.VALUE_NUMBER_FLOAT)
-          || f.deltaCount == MAX_KEYS || ((hashes & bit) != 0 && contains(f.deltaKeys, f.deltaCount, 1, key))) {
+    private boolean deltas() {
+      if (!next('{')) {
         return false;
       }
-      hashes |= bit;
-      f.deltaKeys[f.deltaCount] = key;
-      f.deltaValues[f.deltaCount++] = p.getDoubleValue();
+      long hashes = 0;
+      if (!peek('}')) {
+        do {
+          skipSpace();
+          String key = text();
+          if (key == null || !next(':') || f.deltaCount == MAX_KEYS) {
+            return false;
+          }
+          long bit = 1L << (key.hashCode() & 63);
+          if ((hashes & bit) != 0 && contains(f.deltaKeys, f.deltaCount, 1, key)) {
+            return false;
+          }
+          hashes |= bit;
+          skipSpace();
+          int from = i;
+          int kind = number();
+          if (kind == 0) {
+            return false;
+          }
+          f.deltaKeys[f.deltaCount] = key;
+          f.deltaValues[f.deltaCount++] = value(from, kind);
+        } while (next(','));
+      }
+      return next('}');
     }
-    return true;
-  }
 
-  /** Rates are not stored: only checked to be numbers, each key once. */
-  private static boolean rates(JsonParser p, String[] keys) throws IOException {
-    int n = 0;
-    long hashes = 0;
-    for (String key = p.nextFieldName(); key != null; key = p.nextFieldName()) {
-      JsonToken token = p.nextToken();
-      long bit = 1L << (key.hashCode() & 63);
-      if ((token != JsonToken.VALUE_NUMBER_INT && token != JsonToken.VALUE_NUMBER_FLOAT) || n == MAX_KEYS
-          || ((hashes & bit) != 0 && contains(keys, n, 1, key))) {
+    /** Rates are not stored: only checked to be numbers, each key once. */
+    private boolean rates() {
+      if (!next('{')) {
         return false;
       }
-      hashes |= bit;
-      keys[n++] = key;
+      int n = 0;
+      long hashes = 0;
+      if (!peek('}')) {
+        do {
+          skipSpace();
+          if (!string() || !plain || !next(':') || n == f.rateKeys.length) {
+            return false; // a key with escapes or beyond ASCII: the generic reader's
+          }
+          long bit = 1L << (hash & 63);
+          if ((hashes & bit) != 0 && repeated(f.rateKeys, n)) {
+            return false;
+          }
+          hashes |= bit;
+          f.rateKeys[n++] = start;
+          f.rateKeys[n++] = end;
+          skipSpace();
+          if (number() == 0) {
+            return false;
+          }
+        } while (next(','));
+      }
+      return next('}');
     }
-    return true;
+
+    /** Whether the last string's bytes are those of one of the first {@code n / 2} keys in {@code keys}. */
+    private boolean repeated(int[] keys, int n) {
+      for (int k = 0; k < n; k += 2) {
+        if (Arrays.equals(b, keys[k], keys[k + 1], b, start, end)) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    /**
+     * Reads a number by JSON's grammar; returns 1 for an integer of at most 18 digits, 2 for any
+     * other, 0 when it is not one (or is longer than {@link #MAX_NUMBER_CHARS}).
+     */
+    private int number() {
+      int from = i;
+      if (at('-')) {
+        i++;
+      }
+      int digits = i;
+      while (i < b.length && b[i] >= '0' && b[i] <= '9') {
+        i++;
+      }
+      int n = i - digits;
+      if (n == 0 || (n > 1 && b[digits] == '0')) {
+        return 0;
+      }
+      boolean integral = true;
+      if (at('.')) {
+        integral = false;
+        int fraction = ++i;
+        while (i < b.length && b[i] >= '0' && b[i] <= '9') {
+          i++;
+        }
+        if (i == fraction) {
+          return 0;
+        }
+      }
+      if (at('e') || at('E')) {
+        integral = false;
+        i++;
+        if (at('+') || at('-')) {
+          i++;
+        }
+        int exponent = i;
+        while (i < b.length && b[i] >= '0' && b[i] <= '9') {
+          i++;
+        }
+        if (i == exponent) {
+          return 0;
+        }
+      }
+      if (i - from > MAX_NUMBER_CHARS || !delimiter()) {
+        return 0;
+      }
+      return integral && n <= 18 ? 1 : 2;
+    }
+
+    /** The value of the number read from {@code from}, as Jackson's {@code getDoubleValue} gives it. */
+    private double value(int from, int kind) {
+      if (kind == 1) {
+        boolean negative = b[from] == '-';
+        long v = 0;
+        for (int k = negative ? from + 1 : from; k < i; k++) {
+          v = v * 10 + (b[k] - '0');
+        }
+        return negative ? -v : v; // a long, so "-0" is 0.0 as Jackson reads it
+      }
+      return Double.parseDouble(new String(b, from, i - from, StandardCharsets.ISO_8859_1));
+    }
+
+    private Instant time() {
+      String text = text();
+      if (text == null) {
+        return null;
+      }
+      try {
+        return Json.parse(text);
+      } catch (DateTimeParseException e) {
+        return null;
+      }
+    }
+
+    /** A string value, decoded; null when the next value is not a string or not strictly UTF-8. */
+    private String text() {
+      if (!string()) {
+        return null;
+      }
+      return plain ? new String(b, start, end - start, StandardCharsets.ISO_8859_1) : decode();
+    }
+
+    /**
+     * Finds the string at the position: {@link #start} and {@link #end} of its content, and whether
+     * it is {@link #plain} ASCII without escapes. False when there is none, or it holds a control
+     * character, which JSON does not allow raw.
+     */
+    private boolean string() {
+      if (!at('"')) {
+        return false;
+      }
+      start = ++i;
+      plain = true;
+      int h = 0;
+      while (i < b.length) {
+        byte c = b[i];
+        if (c == '"') {
+          end = i++;
+          hash = h;
+          return true;
+        }
+        if (c == '\\') {
+          plain = false;
+          i += 2; // the escaped character is checked when decoded; a quote there does not end the string
+          continue;
+        }
+        if (c >= 0 && c < 0x20) {
+          return false;
+        }
+        plain &= c > 0;
+        h = 31 * h + c;
+        i++;
+      }
+      return false;
+    }
+
+    /** The last string with its escapes and UTF-8 decoded; null at anything Jackson might read otherwise. */
+    private String decode() {
+      StringBuilder out = f.escaped;
+      out.setLength(0);
+      int k = start;
+      while (k < end) {
+        int run = k;
+        while (k < end && b[k] != '\\') {
+          k++;
+        }
+        if (k > run && !utf8(run, k, out)) {
+          return null;
+        }
+        if (k == end) {
+          break;
+        }
+        if (k + 1 >= end) {
+          return null;
+        }
+        byte e = b[k + 1];
+        k += 2;
+        switch (e) {
+          case '"' -> out.append('"');
+          case '\\' -> out.append('\\');
+          case '/' -> out.append('/');
+          case 'b' -> out.append('\b');
+          case 'f' -> out.append('\f');
+          case 'n' -> out.append('\n');
+          case 'r' -> out.append('\r');
+          case 't' -> out.append('\t');
+          case 'u' -> {
+            if (k + 4 > end) {
+              return null;
+            }
+            int ch = 0;
+            for (int d = 0; d < 4; d++) {
+              int digit = Character.digit(b[k + d], 16);
+              if (digit < 0) {
+                return null;
+              }
+              ch = ch << 4 | digit;
+            }
+            k += 4;
+            out.append((char) ch);
+          }
+          default -> {
+            return null;
+          }
+        }
+      }
+      return out.toString();
+    }
+
+    private boolean utf8(int from, int to, StringBuilder out) {
+      boolean ascii = true;
+      for (int k = from; k < to && ascii; k++) {
+        ascii = b[k] >= 0;
+      }
+      if (ascii) {
+        for (int k = from; k < to; k++) {
+          out.append((char) b[k]);
+        }
+        return true;
+      }
+      try {
+        out.append(f.utf8.reset().decode(ByteBuffer.wrap(b, from, to - from)));
+        return true;
+      } catch (CharacterCodingException e) {
+        return false; // malformed: the generic reader says why
+      }
+    }
+
+    /** Whether what follows a value may: white space, a comma, a closing brace or bracket, or the end. */
+    private boolean delimiter() {
+      if (i == b.length) {
+        return true;
+      }
+      byte c = b[i];
+      return c == ',' || c == '}' || c == ']' || c == ' ' || c == '\n' || c == '\r' || c == '\t';
+    }
+
+    private boolean at(char c) {
+      return i < b.length && b[i] == c;
+    }
+
+    /** Skips white space, then takes {@code c} if it is next. */
+    private boolean next(char c) {
+      skipSpace();
+      if (at(c)) {
+        i++;
+        return true;
+      }
+      return false;
+    }
+
+    /** Skips white space, then says whether {@code c} is next, without taking it. */
+    private boolean peek(char c) {
+      skipSpace();
+      return at(c);
+    }
+
+    private void skipSpace() {
+      while (i < b.length) {
+        byte c = b[i];
+        if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
+          return;
+        }
+        i++;
+      }
+    }
   }
 
   /**

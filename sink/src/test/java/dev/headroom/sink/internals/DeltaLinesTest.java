@@ -91,6 +91,48 @@ class DeltaLinesTest {
     assertThat(fast(null)).isNull();
   }
 
+  @Test
+  void shouldReadWhiteSpaceEscapesAndNumbersAsJacksonDoesAndLeaveTheRestToIt() throws Exception {
+    String base = new String(Topics.DELTA_SERDE.write(delta(new SplittableRandom(3), 7)), StandardCharsets.UTF_8);
+    String pretty = MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(MAPPER.readTree(base));
+    assertSameRow(fast(pretty.getBytes(StandardCharsets.UTF_8)), generic(pretty.getBytes(StandardCharsets.UTF_8)), pretty);
+
+    String template = "{\"schema\":\"" + Delta.SCHEMA + "\",\"instance_id\":\"prod/db-1\",\"section\":\"tables\","
+        + "\"object\":\"app.public.t\",\"captured_at\":\"2026-11-23T10:01:00Z\","
+        + "\"previous_at\":\"2026-11-23T10:00:00Z\",\"interval_ms\":60000,\"reset\":false,\"gap\":true,"
+        + "\"labels\":{\"schema\":\"LABEL\"},\"deltas\":{\"n_tup_ins\":DELTA},\"rates\":{\"n_tup_ins\":1.5}}";
+    String[] labels = {"\\u00e9t\\u00E9", "\\/\\b\\f\\n\\r\\t\\\"\\\\", "\\ud83d\\ude00", "caf\u00e9 \u20ac",
+        "\\u0000", "\\x", "\\u12", "\\u12G4"};
+    String[] numbers = {"0", "-0", "0.0", "-0.0", "1E+2", "1e-2", "2.5e3", "123456789012345678", "1234567890123456789",
+        "12345678901234567890123", "1e400", "4.9e-324", "1".repeat(70), "01", "1.", ".5", "-", "1e", "+1", "0x10",
+        "1.5.2", "NaN", "true", "\"1\""};
+    int fastAccepted = 0;
+    for (String label : labels) {
+      for (String number : numbers) {
+        String text = template.replace("LABEL", label).replace("DELTA", number);
+        byte[] json = text.getBytes(StandardCharsets.UTF_8);
+        String fast = fast(json);
+        String generic = generic(json);
+        if (fast != null) {
+          fastAccepted++;
+          assertThat(generic).as("the generic reader accepts what the fast one does: " + text).isNotNull();
+          assertSameRow(fast, generic, text);
+        }
+      }
+    }
+    assertThat(fastAccepted).isGreaterThan(40);
+    // strictly UTF-8 or not at all, and numbers of every length the generic reader takes
+    byte[] invalid = template.replace("DELTA", "1").getBytes(StandardCharsets.UTF_8);
+    int label = new String(invalid, StandardCharsets.ISO_8859_1).indexOf("LABEL");
+    invalid[label] = (byte) 0xC3;
+    invalid[label + 1] = (byte) 0x28;
+    assertThat(fast(invalid)).isNull();
+    byte[] longNumber = template.replace("LABEL", "x").replace("DELTA", "1".repeat(70)).getBytes(StandardCharsets.UTF_8);
+    assertThat(fast(longNumber)).isNull();
+    assertThat(generic(longNumber)).isNotNull();
+    assertThat(fast(template.replace("LABEL", "x").replace("DELTA", "7").getBytes(StandardCharsets.UTF_8))).isNotNull();
+  }
+
   private static Delta delta(SplittableRandom random, int i) {
     Map<String, String> labels = new LinkedHashMap<>();
     for (int k = 0; k < random.nextInt(5); k++) {
