@@ -16,6 +16,7 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -105,6 +106,11 @@ public final class SinkThroughputBench implements Callable<Integer> {
       + " (default ${DEFAULT-VALUE}).")
   int runs = 3;
 
+  @Option(names = "--warm-up-runs", description = "Sink runs before the measured ones, per target and table, not"
+      + " counted (default ${DEFAULT-VALUE}): the JIT compilers are still busy after one, and a sink runs for days;"
+      + " each run's JIT time is reported beside it.")
+  int warmUpRuns = 3;
+
   @Option(names = "--set", description = "A sink setting for every sink run, e.g. --set poll.timeout.ms=100"
       + " (repeatable).")
   Map<String, String> extraSettings = new LinkedHashMap<>();
@@ -161,6 +167,7 @@ public final class SinkThroughputBench implements Callable<Integer> {
     final Samples seconds = new Samples();
     final Samples rowsMeasured = new Samples();
     final Samples clientCpu = new Samples();
+    final Samples jitMs = new Samples();
     final Samples serverCpu = new Samples();
     final Samples rowsPerBatch = new Samples();
     final Samples startToLast = new Samples(); // sink: thread start to last row; \copy: psql process wall
@@ -416,7 +423,9 @@ public final class SinkThroughputBench implements Callable<Integer> {
 
     // Not counted: migrates the schema, compiles the sink's paths, and writes the rows that are exported.
     Row warmUp = new Row(target.name(), table, defaultBatch());
-    runSink(warmUp, target, bootstrap, "warm-up");
+    for (int w = 0; w < Math.max(1, warmUpRuns); w++) {
+      runSink(warmUp, target, bootstrap, "warm-up-" + w);
+    }
     List<String> columns = columns(target, table);
     Path file = work.resolve(target.name() + "-" + table.tableName() + ".copy");
     long exported = export(target, table, columns, file);
@@ -471,10 +480,12 @@ public final class SinkThroughputBench implements Callable<Integer> {
     long tFirst = 0;
     long firstRows = 0;
     double cpu0 = 0;
+    long jit0 = 0;
     double server0 = 0;
     long batches0 = 0;
     long tLast;
     double cpu;
+    long jit;
     double server;
     try {
       while (true) {
@@ -485,12 +496,14 @@ public final class SinkThroughputBench implements Callable<Integer> {
           firstRows = written;
           batches0 = sink.batchesWritten();
           cpu0 = CostMeters.jvmCpuMs();
+          jit0 = jitMs();
           server0 = CostMeters.serverCpuMs(target.postmasterPid());
         }
         if (written >= expected) {
           tLast = now;
           // read while the sink's backend is alive: its CPU is a live child's until the postmaster reaps it
           cpu = (CostMeters.jvmCpuMs() - cpu0) / 1e3;
+          jit = jitMs() - jit0;
           server = (CostMeters.serverCpuMs(target.postmasterPid()) - server0) / 1e3;
           break;
         }
@@ -525,14 +538,16 @@ public final class SinkThroughputBench implements Callable<Integer> {
     r.rowsMeasured.add(measuredRows);
     r.rowsPerSecond.add(measuredRows / seconds);
     r.clientCpu.add(cpu);
+    r.jitMs.add(jit);
     r.serverCpu.add(server);
     double perBatch = (double) measuredRows / (sink.batchesWritten() - batches0);
     r.rowsPerBatch.add(perBatch);
     r.startToLast.add((tLast - t0) / 1e9);
     err.printf(Locale.ROOT, "bench: %s.%s sink batch %,d run %s: %,.0f rows/s (%,d rows after the first commit in"
-            + " %.2f s; %.2f s from start), %.0f rows per transaction, JVM CPU %.2f s, server CPU %.2f s%n",
+            + " %.2f s; %.2f s from start), %.0f rows per transaction, JVM CPU %.2f s (JIT compiling %d ms),"
+            + " server CPU %.2f s%n",
         r.target, r.table.tableName(), r.batch, round, measuredRows / seconds, measuredRows, seconds,
-        (tLast - t0) / 1e9, perBatch, cpu, server);
+        (tLast - t0) / 1e9, perBatch, cpu, jit, server);
   }
 
   /** psql \copy of the exported rows into the emptied table; the password, if any, only in psql's environment. */
@@ -657,6 +672,11 @@ public final class SinkThroughputBench implements Callable<Integer> {
         .collect(java.util.stream.Collectors.toSet())).orElse(java.util.Set.of());
   }
 
+  /** Time the JIT compilers have spent so far, in milliseconds. */
+  private static long jitMs() {
+    return ManagementFactory.getCompilationMXBean().getTotalCompilationTime();
+  }
+
   /** CPU of this JVM's children that have exited and been waited for (the psql runs), in milliseconds. */
   private static double reapedChildrenCpuMs() throws IOException {
     String s = Files.readString(Path.of("/proc/self/stat"));
@@ -702,21 +722,23 @@ public final class SinkThroughputBench implements Callable<Integer> {
     out.printf(Locale.ROOT, "%nMedians of %d runs (min–max); load average (1 min) before the loads: median %.1f"
         + " (%.1f–%.1f).%n%n", runs, loadAverage.median(), loadAverage.min(), loadAverage.max());
     out.println("| target | table | writer | rows/s | ÷ \\copy | seconds timed | rows timed | rows per transaction"
-        + " | client CPU s | server CPU s | start to last row s |");
-    out.println("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        + " | client CPU s | of it JIT s | server CPU s | start to last row s |");
+    out.println("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for (Row r : rows) {
       Row copy = rows.stream().filter(c -> c.batch == null && c.target.equals(r.target) && c.table == r.table)
           .findFirst().orElseThrow();
-      out.printf(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %,.0f | %,.0f | %.2f | %.2f | %s |%n", r.target,
+      out.printf(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %,.0f | %,.0f | %.2f | %s | %.2f | %s |%n", r.target,
           r.table.tableName(), r.writer(), r.rowsPerSecond.format(0),
           r.batch == null ? "1" : Report.ratio(r.rowsPerSecond.median() / copy.rowsPerSecond.median()),
           r.seconds.format(2), r.rowsMeasured.median(), r.rowsPerBatch.median(), r.clientCpu.median(),
-          r.serverCpu.median(), r.startToLast.format(2));
+          r.batch == null ? "" : String.format(Locale.ROOT, "%.2f", r.jitMs.median() / 1e3), r.serverCpu.median(),
+          r.startToLast.format(2));
     }
     out.println();
     out.println("rows/s: the sink's from its first committed transaction to its last row (the rows of the first"
         + " transaction are not counted); \\copy's over the time psql's \\timing reports for the command."
-        + " client CPU: the sink's whole JVM (consumer, encoding, JDBC, GC) or the psql process; server CPU: every"
+        + " client CPU: the sink's whole JVM (consumer, encoding, JDBC, GC, JIT) or the psql process; of it JIT: the"
+        + " JVM's compilers' time (CompilationMXBean), which a long-running sink no longer spends; server CPU: every"
         + " process of the database server over the same time. start to last row: the sink from its thread's start"
         + " (schema check, group join, first batch included); \\copy: the psql process's wall time.");
     out.println();
