@@ -302,8 +302,6 @@ public final class SinkRunner implements Runnable, AutoCloseable {
         }
         if (pending == null && decoding != null) {
           pending = decoded();
-          // The decoding thread is free again: it reads the batch after this one while this one is written.
-          pollAhead();
         }
         updatePendingRecords();
         resumeReady();
