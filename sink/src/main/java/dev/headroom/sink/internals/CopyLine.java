@@ -122,12 +122,40 @@ final class CopyLine {
     if (value == null) {
       return nullValue();
     }
+    String text = timeText(field, value);
+    separate();
+    out.append(text);
+    return this;
+  }
+
+  /** A timestamptz field's text: ISO 8601 with 'Z', which timestamptz reads as UTC. */
+  static String timeText(String field, Instant value) {
     if (value.isBefore(EARLIEST) || value.isAfter(LATEST)) {
       throw new UnwritableException(field + " " + value + " is outside the years 1 to 9999");
     }
-    separate();
-    out.append(isoText(value)); // ISO 8601 with 'Z', which timestamptz reads as UTC
-    return this;
+    return isoText(value);
+  }
+
+  /** A text field's value as COPY reads it, escaped; as {@link #text} writes it. */
+  static String textField(String field, String value) {
+    return new CopyLine(new StringBuilder(value.length() + 8)).text(field, value).finish();
+  }
+
+  /** A JSON string, quoted, escaped, and escaped again for COPY, as {@link #jsonStrings} writes a key or value. */
+  static String jsonStringField(String field, String value) {
+    if (value.indexOf('\0') >= 0) {
+      throw new UnwritableException(field + " contains a NUL character, which jsonb cannot store");
+    }
+    CopyLine line = new CopyLine(new StringBuilder(value.length() + 8));
+    line.jsonString(value);
+    return line.finish();
+  }
+
+  /** A double as {@link #jsonNumbers} and {@link #real} write it. */
+  static String doubleText(double value) {
+    CopyLine line = new CopyLine(new StringBuilder(24));
+    line.appendDouble(value);
+    return line.finish();
   }
 
   CopyLine bytes(byte[] value) {

@@ -14,16 +14,19 @@ import java.util.Arrays;
 
 /**
  * The {@code deltas} row of a {@code headroom.deltas.v1} record straight from the bytes of its
- * JSON, without a parser library, a {@link Delta} or its maps: the sink's largest table, and
- * reading deltas was most of its CPU (BENCHMARKS.md, "Sink throughput").
+ * JSON to the UTF-8 bytes of its COPY line, without a parser library, a {@link Delta} or its maps:
+ * the sink's largest table, and reading deltas was most of its CPU (BENCHMARKS.md, "Sink
+ * throughput"). Text with nothing to escape, keys, and integers of up to 15 digits go from the
+ * message into the line as they are.
  *
  * <p>It only ever accepts: a message in the form the streams app writes — every field once, of
  * its usual JSON type, every check of the contract and of {@link CopyLine} passed — gets its line;
- * anything else (a null, a number given as text, a missing, repeated or unknown field, a repeated
- * key, a number longer than 64 characters or an integer of more than 18 digits, text that is not
- * strictly UTF-8, a value that cannot be stored, invalid JSON) gets {@code null}, and the caller
- * reads the record the generic way, which accepts it or says why not. So the rows written and the
- * dead letters with their reasons are the generic reader's; a test compares the two.
+ * anything else (a null, a number given as text, a missing, repeated or unknown field, a key with
+ * escapes or beyond ASCII, a repeated key, a number longer than 64 characters, an
+ * {@code interval_ms} of more than 18 digits, text that is not strictly UTF-8, a value that cannot
+ * be stored, invalid JSON) gets none, and the caller reads the record the generic way, which
+ * accepts it or says why not. So the rows written and the dead letters with their reasons are the
+ * generic reader's; a test compares the two.
  */
 final class DeltaLines {
   private static final int MAX_KEYS = 256;
@@ -35,29 +38,40 @@ final class DeltaLines {
   /** Per thread: the fields of one message as they are read, reused from message to message. */
   private static final ThreadLocal<Fields> FIELDS = ThreadLocal.withInitial(Fields::new);
 
+  /**
+   * The fields of one message as they are read, reused from message to message: strings as where
+   * they are in the message, and decoded only when they are not {@linkplain Reader#plain plain}.
+   */
   private static final class Fields {
-    String schema;
-    String instanceId;
-    String section;
-    String object;
+    boolean schemaMatches;
+    /** instance_id, section, object: start and end in the message, and the decoded text when not plain. */
+    final int[] texts = new int[6];
+    final String[] decodedTexts = new String[3];
     Instant capturedAt;
     Instant previousAt;
     long intervalMs;
     int booleans; // reset = 1, gap = 2
     int seen; // a bit per field, for the missing and the repeated
-    final String[] labels = new String[2 * MAX_KEYS];
-    int labelCount; // keys and values
-    final String[] deltaKeys = new String[MAX_KEYS];
+    /** Labels: key start and end, value start and end; the value decoded when not plain. */
+    final int[] labels = new int[4 * MAX_KEYS];
+    final String[] decodedLabels = new String[MAX_KEYS];
+    final int[] labelHashes = new int[MAX_KEYS];
+    int labelCount;
+    /** Deltas: key start and end, number start and end; the value, and whether its text can be copied. */
+    final int[] deltas = new int[4 * MAX_KEYS];
     final double[] deltaValues = new double[MAX_KEYS];
+    final boolean[] deltaTextKept = new boolean[MAX_KEYS];
+    final int[] deltaHashes = new int[MAX_KEYS];
     int deltaCount;
-    /** Rates are only checked: where each key starts and ends in the message, for the repeated ones. */
+    /** Rates are only checked: where each key starts and ends, and its hash, for the repeated ones. */
     final int[] rateKeys = new int[2 * MAX_KEYS];
+    final int[] rateHashes = new int[MAX_KEYS];
     final StringBuilder escaped = new StringBuilder(64);
     final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
         .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
 
     void clear() {
-      schema = instanceId = section = object = null;
+      schemaMatches = false;
       capturedAt = previousAt = null;
       intervalMs = 0;
       booleans = seen = labelCount = deltaCount = 0;
@@ -79,12 +93,15 @@ final class DeltaLines {
   /** Every field but labels, which may be left out. */
   private static final int REQUIRED = (1 << 12) - 1 & ~LABELS;
 
+  private static final byte[] SCHEMA_BYTES = Delta.SCHEMA.getBytes(StandardCharsets.UTF_8);
+  private static final String[] TEXT_COLUMNS = {"instance_id", "section", "object"};
+
   /**
-   * Encodes the row into {@code line} and returns its time (captured_at, epoch milliseconds), or
-   * returns {@link Long#MIN_VALUE} when the record is to be read the generic way; {@code line}
-   * then holds nothing to keep.
+   * The row's COPY line, in UTF-8 without its line end, into {@code line}; returns its time
+   * (captured_at, epoch milliseconds), or {@link Long#MIN_VALUE} when the record is to be read the
+   * generic way ({@code line} then holds nothing to keep).
    */
-  static long encode(byte[] value, CopyLine line) {
+  static long encode(byte[] value, ByteLine line) {
     if (value == null || value.length > JsonSerde.MAX_MESSAGE_BYTES) {
       return Long.MIN_VALUE;
     }
@@ -97,18 +114,74 @@ final class DeltaLines {
     } catch (RuntimeException e) {
       return Long.MIN_VALUE; // a time that does not parse, say: the generic reader says why
     }
-    if ((f.seen & REQUIRED) != REQUIRED || !Delta.SCHEMA.equals(f.schema) || f.intervalMs <= 0) {
+    if ((f.seen & REQUIRED) != REQUIRED || !f.schemaMatches || f.intervalMs <= 0) {
       return Long.MIN_VALUE;
     }
     try {
-      line.text("instance_id", f.instanceId).text("section", f.section).text("object", f.object)
-          .time("captured_at", f.capturedAt).time("previous_at", f.previousAt).number(f.intervalMs)
-          .bool((f.booleans & 1) != 0).bool((f.booleans & 2) != 0).jsonStrings("labels", f.labels, f.labelCount)
-          .jsonNumbers("deltas", f.deltaKeys, f.deltaValues, f.deltaCount);
+      write(value, f, line);
     } catch (CopyLine.UnwritableException e) {
       return Long.MIN_VALUE;
     }
     return f.capturedAt.toEpochMilli();
+  }
+
+  /** The line as {@link CopyLine} writes the row of the same {@link Delta}: a test compares the two. */
+  private static void write(byte[] b, Fields f, ByteLine line) {
+    for (int t = 0; t < 3; t++) {
+      line.field();
+      if (f.decodedTexts[t] == null) {
+        line.raw(b, f.texts[2 * t], f.texts[2 * t + 1]); // plain: nothing COPY escapes
+      } else {
+        line.text(CopyLine.textField(TEXT_COLUMNS[t], f.decodedTexts[t]));
+      }
+    }
+    line.field().text(CopyLine.timeText("captured_at", f.capturedAt));
+    line.field().text(CopyLine.timeText("previous_at", f.previousAt));
+    line.field().number(f.intervalMs);
+    line.field().put((f.booleans & 1) != 0 ? (byte) 't' : (byte) 'f');
+    line.field().put((f.booleans & 2) != 0 ? (byte) 't' : (byte) 'f');
+    line.field().put((byte) '{');
+    for (int k = 0; k < f.labelCount; k++) {
+      if (k > 0) {
+        line.put((byte) ',');
+      }
+      quoted(line, b, f.labels[4 * k], f.labels[4 * k + 1]).put((byte) ':');
+      if (f.decodedLabels[k] == null) {
+        quoted(line, b, f.labels[4 * k + 2], f.labels[4 * k + 3]);
+      } else {
+        line.text(CopyLine.jsonStringField("labels", f.decodedLabels[k]));
+      }
+    }
+    line.put((byte) '}');
+    line.field().put((byte) '{');
+    for (int k = 0; k < f.deltaCount; k++) {
+      if (k > 0) {
+        line.put((byte) ',');
+      }
+      quoted(line, b, f.deltas[4 * k], f.deltas[4 * k + 1]).put((byte) ':');
+      if (f.deltaTextKept[k]) {
+        line.raw(b, f.deltas[4 * k + 2], f.deltas[4 * k + 3]);
+      } else if (Double.isFinite(f.deltaValues[k])) {
+        line.text(CopyLine.doubleText(f.deltaValues[k]));
+      } else {
+        throw new CopyLine.UnwritableException("deltas holds " + f.deltaValues[k] + ", which JSON cannot hold");
+      }
+    }
+    line.put((byte) '}');
+  }
+
+  /** A plain string of the message, quoted: as JSON and COPY write it, since it has nothing to escape. */
+  private static ByteLine quoted(ByteLine line, byte[] b, int from, int to) {
+    return line.put((byte) '"').raw(b, from, to).put((byte) '"');
+  }
+
+  /** The bytes that end a string's plain run: the quote, the backslash, control characters, and all beyond ASCII. */
+  private static final boolean[] SPECIAL = new boolean[256];
+
+  static {
+    for (int c = 0; c < 256; c++) {
+      SPECIAL[c] = c < 0x20 || c == '"' || c == '\\' || c >= 0x80;
+    }
   }
 
   private static final byte[][] NAMES = names("schema", "instance_id", "section", "object", "captured_at",
@@ -134,7 +207,7 @@ final class DeltaLines {
     private int start;
     private int end;
     private boolean plain;
-    /** A hash of the last string's bytes, for finding repeated keys. */
+    /** A hash of the last key's bytes, for finding repeated keys. */
     private int hash;
 
     Reader(byte[] bytes, Fields fields) {
@@ -172,10 +245,10 @@ final class DeltaLines {
       f.seen |= bit;
       skipSpace();
       return switch (bit) {
-        case SCHEMA -> (f.schema = text()) != null;
-        case INSTANCE -> (f.instanceId = text()) != null;
-        case SECTION -> (f.section = text()) != null;
-        case OBJECT -> (f.object = text()) != null;
+        case SCHEMA -> schema();
+        case INSTANCE -> textField(0);
+        case SECTION -> textField(1);
+        case OBJECT -> textField(2);
         case CAPTURED -> (f.capturedAt = time()) != null;
         case PREVIOUS -> (f.previousAt = time()) != null;
         case INTERVAL -> interval();
@@ -197,6 +270,26 @@ final class DeltaLines {
         }
       }
       return 0;
+    }
+
+    private boolean schema() {
+      if (!string()) {
+        return false;
+      }
+      f.schemaMatches = plain ? Arrays.equals(b, start, end, SCHEMA_BYTES, 0, SCHEMA_BYTES.length)
+          : Delta.SCHEMA.equals(decode());
+      return true;
+    }
+
+    /** instance_id, section or object: where it is, and decoded when it is not plain. */
+    private boolean textField(int t) {
+      if (!string()) {
+        return false;
+      }
+      f.texts[2 * t] = start;
+      f.texts[2 * t + 1] = end;
+      f.decodedTexts[t] = plain ? null : decode();
+      return plain || f.decodedTexts[t] != null;
     }
 
     private boolean interval() {
@@ -247,23 +340,22 @@ final class DeltaLines {
       long hashes = 0;
       if (!peek('}')) {
         do {
+          int k = f.labelCount;
+          if (k == MAX_KEYS || !key(f.labels, 4 * k, f.labelHashes, k, hashes)) {
+            return false;
+          }
+          hashes |= 1L << (hash & 63);
           skipSpace();
-          String key = text();
-          if (key == null || !next(':') || f.labelCount == f.labels.length) {
+          if (!string()) {
             return false;
           }
-          long bit = 1L << (key.hashCode() & 63);
-          if ((hashes & bit) != 0 && contains(f.labels, f.labelCount, 2, key)) {
+          f.labels[4 * k + 2] = start;
+          f.labels[4 * k + 3] = end;
+          f.decodedLabels[k] = plain ? null : decode();
+          if (!plain && f.decodedLabels[k] == null) {
             return false;
           }
-          hashes |= bit;
-          skipSpace();
-          String value = text();
-          if (value == null) {
-            return false;
-          }
-          f.labels[f.labelCount++] = key;
-          f.labels[f.labelCount++] = value;
+          f.labelCount++;
         } while (next(','));
       }
       return next('}');
@@ -276,27 +368,55 @@ final class DeltaLines {
       long hashes = 0;
       if (!peek('}')) {
         do {
-          skipSpace();
-          String key = text();
-          if (key == null || !next(':') || f.deltaCount == MAX_KEYS) {
+          int k = f.deltaCount;
+          if (k == MAX_KEYS || !key(f.deltas, 4 * k, f.deltaHashes, k, hashes)) {
             return false;
           }
-          long bit = 1L << (key.hashCode() & 63);
-          if ((hashes & bit) != 0 && contains(f.deltaKeys, f.deltaCount, 1, key)) {
-            return false;
-          }
-          hashes |= bit;
+          hashes |= 1L << (hash & 63);
           skipSpace();
           int from = i;
           int kind = number();
           if (kind == 0) {
             return false;
           }
-          f.deltaKeys[f.deltaCount] = key;
-          f.deltaValues[f.deltaCount++] = value(from, kind);
+          f.deltas[4 * k + 2] = from;
+          f.deltas[4 * k + 3] = i;
+          f.deltaValues[k] = value(from, kind);
+          // An integer of up to 15 digits is written as it is read, but for -0, which is written 0.
+          f.deltaTextKept[k] = kind == 1 && i - from <= 15 && !(i - from == 2 && b[from] == '-' && b[from + 1] == '0');
+          f.deltaCount++;
         } while (next(','));
       }
       return next('}');
+    }
+
+    /**
+     * Reads a map's key and the colon after it: a plain string (a key with escapes or beyond ASCII
+     * is the generic reader's, which also sees a repeated key in any spelling), not one of the
+     * first {@code n} keys; where it is goes to {@code ranges} at {@code at}, its hash to {@code hashes[n]}.
+     */
+    private boolean key(int[] ranges, int at, int[] keyHashes, int n, long seenHashes) {
+      skipSpace();
+      if (!string() || !plain || !next(':')) {
+        return false;
+      }
+      int h = 0;
+      for (int k = start; k < end; k++) {
+        h = 31 * h + b[k];
+      }
+      hash = h;
+      if ((seenHashes & 1L << (hash & 63)) != 0) {
+        int stride = ranges.length / keyHashes.length;
+        for (int k = 0; k < n; k++) {
+          if (keyHashes[k] == hash && Arrays.equals(b, ranges[stride * k], ranges[stride * k + 1], b, start, end)) {
+            return false;
+          }
+        }
+      }
+      ranges[at] = start;
+      ranges[at + 1] = end;
+      keyHashes[n] = hash;
+      return true;
     }
 
     /** Rates are not stored: only checked to be numbers, each key once. */
@@ -308,17 +428,11 @@ final class DeltaLines {
       long hashes = 0;
       if (!peek('}')) {
         do {
-          skipSpace();
-          if (!string() || !plain || !next(':') || n == f.rateKeys.length) {
-            return false; // a key with escapes or beyond ASCII: the generic reader's
-          }
-          long bit = 1L << (hash & 63);
-          if ((hashes & bit) != 0 && repeated(f.rateKeys, n)) {
+          if (n == MAX_KEYS || !key(f.rateKeys, 2 * n, f.rateHashes, n, hashes)) {
             return false;
           }
-          hashes |= bit;
-          f.rateKeys[n++] = start;
-          f.rateKeys[n++] = end;
+          hashes |= 1L << (hash & 63);
+          n++;
           skipSpace();
           if (number() == 0) {
             return false;
@@ -326,16 +440,6 @@ final class DeltaLines {
         } while (next(','));
       }
       return next('}');
-    }
-
-    /** Whether the last string's bytes are those of one of the first {@code n / 2} keys in {@code keys}. */
-    private boolean repeated(int[] keys, int n) {
-      for (int k = 0; k < n; k += 2) {
-        if (Arrays.equals(b, keys[k], keys[k + 1], b, start, end)) {
-          return true;
-        }
-      }
-      return false;
     }
 
     /**
@@ -428,29 +532,35 @@ final class DeltaLines {
       if (!at('"')) {
         return false;
       }
-      start = ++i;
-      plain = true;
-      int h = 0;
-      while (i < b.length) {
-        byte c = b[i];
+      byte[] bytes = b;
+      int n = bytes.length;
+      int k = i + 1;
+      start = k;
+      boolean ascii = true;
+      while (true) {
+        while (k < n && !SPECIAL[bytes[k] & 0xff]) {
+          k++;
+        }
+        if (k >= n) {
+          return false;
+        }
+        byte c = bytes[k];
         if (c == '"') {
-          end = i++;
-          hash = h;
+          end = k;
+          i = k + 1;
+          plain = ascii;
           return true;
         }
         if (c == '\\') {
-          plain = false;
-          i += 2; // the escaped character is checked when decoded; a quote there does not end the string
-          continue;
+          ascii = false;
+          k += 2; // the escaped character is checked when decoded; a quote there does not end the string
+        } else if (c >= 0) {
+          return false; // a control character
+        } else {
+          ascii = false;
+          k++;
         }
-        if (c >= 0 && c < 0x20) {
-          return false;
-        }
-        plain &= c > 0;
-        h = 31 * h + c;
-        i++;
       }
-      return false;
     }
 
     /** The last string with its escapes and UTF-8 decoded; null at anything Jackson might read otherwise. */
@@ -555,6 +665,9 @@ final class DeltaLines {
     }
 
     private void skipSpace() {
+      if (i < b.length && b[i] > ' ') {
+        return; // compact JSON: no white space at all
+      }
       while (i < b.length) {
         byte c = b[i];
         if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
@@ -563,18 +676,5 @@ final class DeltaLines {
         i++;
       }
     }
-  }
-
-  /**
-   * Whether {@code key} is among every {@code step}-th of the first {@code n} entries; asked only
-   * when a key with the same 6 low bits of its hash came before.
-   */
-  private static boolean contains(String[] entries, int n, int step, String key) {
-    for (int i = 0; i < n; i += step) {
-      if (entries[i].equals(key)) {
-        return true;
-      }
-    }
-    return false;
   }
 }

@@ -13,6 +13,7 @@ import dev.headroom.schemas.Topics;
 import dev.headroom.schemas.Trend;
 import dev.headroom.schemas.Usage;
 import dev.headroom.sink.ResultTable;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.EnumMap;
@@ -134,23 +135,23 @@ record TableSpec<V extends Message>(
    */
   Row encode(ConsumerRecord<byte[], byte[]> record) {
     if (table == ResultTable.DELTAS) {
-      CopyLine line = CopyLine.pooled();
+      ByteLine line = ByteLine.pooled();
       long timeMs = DeltaLines.encode(record.value(), line);
       if (timeMs != Long.MIN_VALUE) {
-        return new Row(this, timeMs, line.finish(), record);
+        return new Row(this, timeMs, line.bytes(), record);
       }
     }
     V message = serde.read(record.value());
     CopyLine line = CopyLine.pooled();
     encoder.accept(message, line);
-    return new Row(this, time.apply(message).toEpochMilli(), line.finish(), record);
+    return new Row(this, time.apply(message).toEpochMilli(), line.finish().getBytes(StandardCharsets.UTF_8), record);
   }
 
   /**
-   * A row ready for COPY (without its line end), the time it is partitioned by, and the record it
-   * came from (for a dead letter, should the database refuse the row).
+   * A row ready for COPY (in UTF-8, without its line end), the time it is partitioned by, and the
+   * record it came from (for a dead letter, should the database refuse the row).
    */
-  record Row(TableSpec<?> spec, long timeMs, String line, ConsumerRecord<byte[], byte[]> source) {}
+  record Row(TableSpec<?> spec, long timeMs, byte[] line, ConsumerRecord<byte[], byte[]> source) {}
 
   private static byte[] sketch(String base64) {
     byte[] sketch;

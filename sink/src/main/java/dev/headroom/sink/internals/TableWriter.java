@@ -1,9 +1,9 @@
 package dev.headroom.sink.internals;
 
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.postgresql.PGConnection;
@@ -18,8 +18,8 @@ import org.postgresql.copy.CopyIn;
  * an earlier one.
  */
 final class TableWriter {
-  /** Rows are encoded into the COPY stream this many characters at a time. */
-  private static final int CHUNK_CHARS = 1 << 16;
+  /** Rows are sent into the COPY stream this many bytes at a time. */
+  private static final int CHUNK_BYTES = 1 << 16;
   private static final String ORDER_COLUMN = "headroom_ord";
 
   private TableWriter() {}
@@ -102,19 +102,19 @@ final class TableWriter {
       Runnable whileIngesting) throws SQLException {
     CopyIn copy = c.unwrap(PGConnection.class).getCopyAPI().copyIn(sql);
     try {
-      StringBuilder chunk = new StringBuilder(CHUNK_CHARS + 1024);
+      Chunk chunk = new Chunk();
       long ord = 0;
       for (TableSpec.Row row : rows) {
-        chunk.append(row.line());
+        chunk.add(row.line());
         if (numbered) {
-          chunk.append('\t').append(ord++);
+          chunk.add('\t').add(ord++);
         }
-        chunk.append('\n');
-        if (chunk.length() >= CHUNK_CHARS) {
-          send(copy, chunk);
+        chunk.add('\n');
+        if (chunk.length >= CHUNK_BYTES) {
+          chunk.send(copy);
         }
       }
-      send(copy, chunk);
+      chunk.send(copy);
       if (whileIngesting != null) {
         copy.flushCopy();
         whileIngesting.run();
@@ -127,12 +127,44 @@ final class TableWriter {
     }
   }
 
-  private static void send(CopyIn copy, StringBuilder chunk) throws SQLException {
-    if (chunk.isEmpty()) {
-      return;
+  /** The bytes of the COPY stream not sent yet. */
+  private static final class Chunk {
+    private byte[] bytes = new byte[CHUNK_BYTES + 4096];
+    private int length;
+
+    Chunk add(byte[] line) {
+      room(line.length);
+      System.arraycopy(line, 0, bytes, length, line.length);
+      length += line.length;
+      return this;
     }
-    byte[] bytes = chunk.toString().getBytes(StandardCharsets.UTF_8);
-    copy.writeToCopy(bytes, 0, bytes.length);
-    chunk.setLength(0);
+
+    Chunk add(char ascii) {
+      room(1);
+      bytes[length++] = (byte) ascii;
+      return this;
+    }
+
+    Chunk add(long number) {
+      String digits = Long.toString(number);
+      room(digits.length());
+      for (int i = 0; i < digits.length(); i++) {
+        bytes[length++] = (byte) digits.charAt(i);
+      }
+      return this;
+    }
+
+    private void room(int n) {
+      if (length + n > bytes.length) {
+        bytes = Arrays.copyOf(bytes, Math.max(bytes.length * 2, length + n));
+      }
+    }
+
+    void send(CopyIn copy) throws SQLException {
+      if (length > 0) {
+        copy.writeToCopy(bytes, 0, length);
+        length = 0;
+      }
+    }
   }
 }

@@ -64,7 +64,7 @@ class PendingBatchTest {
 
   /** The field of a row's COPY line at a column of latency_windows. */
   private static String field(TableSpec.Row row, String column) {
-    return row.line().split("\t", -1)[TableSpec.of(ResultTable.LATENCY_WINDOWS).columns().indexOf(column)];
+    return new String(row.line(), StandardCharsets.UTF_8).split("\t", -1)[TableSpec.of(ResultTable.LATENCY_WINDOWS).columns().indexOf(column)];
   }
 
   @Test
