@@ -71,6 +71,12 @@ public final class KafkaBrokerProcess implements AutoCloseable {
     p.put("share.coordinator.state.topic.replication.factor", "1");
     p.put("share.coordinator.state.topic.min.isr", "1");
     p.put("group.initial.rebalance.delay.ms", "0");
+    // A killed member of a KIP-848 group (the sink's) holds its partitions until its session times out:
+    // 45 s by default, and the broker sets it, not the client.
+    p.put("group.consumer.min.session.timeout.ms", "6000");
+    p.put("group.consumer.session.timeout.ms", "6000");
+    p.put("group.consumer.min.heartbeat.interval.ms", "1000");
+    p.put("group.consumer.heartbeat.interval.ms", "1000");
     p.put("auto.create.topics.enable", "false");
     try (Writer out = Files.newBufferedWriter(properties, StandardCharsets.UTF_8)) {
       p.store(out, "Headroom test broker");

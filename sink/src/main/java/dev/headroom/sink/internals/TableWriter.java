@@ -32,8 +32,11 @@ final class TableWriter {
   /**
    * Writes the rows; returns how many went in (before upserts folded any).
    *
-   * @param whileIngesting run once the COPY data is all sent, while the server still ingests it
-   *     (null: nothing); it must not use the connection
+   * @param whileIngesting run while the server ingests the COPY, after each chunk sent once a
+   *     quarter of the rows is (the server has rows to work on meanwhile, and what it starts, the
+   *     next batch's decoding, has the rest of the COPY to finish in), and after the last chunk;
+   *     it must be cheap when it has nothing left to do and must not use the connection (null:
+   *     nothing)
    */
   static long write(Connection c, TableSpec<?> spec, List<TableSpec.Row> rows, Runnable whileIngesting)
       throws SQLException {
@@ -104,14 +107,20 @@ final class TableWriter {
     try {
       Chunk chunk = new Chunk();
       long ord = 0;
+      int sent = 0;
       for (TableSpec.Row row : rows) {
         chunk.add(row.line());
         if (numbered) {
           chunk.add('\t').add(ord++);
         }
         chunk.add('\n');
+        sent++;
         if (chunk.length >= CHUNK_BYTES) {
           chunk.send(copy);
+          if (whileIngesting != null && sent >= rows.size() / 4) {
+            copy.flushCopy();
+            whileIngesting.run();
+          }
         }
       }
       chunk.send(copy);
