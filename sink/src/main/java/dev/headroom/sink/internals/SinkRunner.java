@@ -171,7 +171,8 @@ public final class SinkRunner implements Runnable, AutoCloseable {
     // KIP-848's protocol: its consumer fetches on a thread of its own, so the next fetch of a partition
     // goes out as soon as the last one is read, not at the next poll (BENCHMARKS.md, "Sink throughput").
     // Brokers before Kafka 4.0 need kafka.group.protocol=classic.
-    consumerProps.putIfAbsent(ConsumerConfig.GROUP_PROTOCOL_CONFIG, GroupProtocol.CONSUMER.name().toLowerCase(Locale.ROOT));
+    consumerProps.putIfAbsent(ConsumerConfig.GROUP_PROTOCOL_CONFIG,
+        GroupProtocol.CONSUMER.name().toLowerCase(Locale.ROOT));
     consumerProps.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "headroom-sink-" + config.groupId());
     // Bytes in, so a value that cannot be read is ours to dead-letter instead of an exception inside poll().
     this.consumer = new KafkaConsumer<>(consumerProps, new ByteArrayDeserializer(), new ByteArrayDeserializer());

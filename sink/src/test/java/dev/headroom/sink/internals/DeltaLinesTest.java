@@ -93,7 +93,8 @@ class DeltaLinesTest {
   void shouldReadWhiteSpaceEscapesAndNumbersAsJacksonDoesAndLeaveTheRestToIt() throws Exception {
     String base = new String(Topics.DELTA_SERDE.write(delta(new SplittableRandom(3), 7)), StandardCharsets.UTF_8);
     String pretty = MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(MAPPER.readTree(base));
-    assertSameRow(fast(pretty.getBytes(StandardCharsets.UTF_8)), generic(pretty.getBytes(StandardCharsets.UTF_8)), pretty);
+    byte[] prettyJson = pretty.getBytes(StandardCharsets.UTF_8);
+    assertSameRow(fast(prettyJson), generic(prettyJson), pretty);
 
     String template = "{\"schema\":\"" + Delta.SCHEMA + "\",\"instance_id\":\"prod/db-1\",\"section\":\"tables\","
         + "\"object\":\"app.public.t\",\"captured_at\":\"2026-11-23T10:01:00Z\","
@@ -120,7 +121,8 @@ class DeltaLinesTest {
     invalid[label] = (byte) 0xC3;
     invalid[label + 1] = (byte) 0x28;
     assertThat(fast(invalid)).isNull();
-    byte[] longNumber = template.replace("LABEL", "x").replace("DELTA", "1".repeat(70)).getBytes(StandardCharsets.UTF_8);
+    byte[] longNumber = template.replace("LABEL", "x").replace("DELTA", "1".repeat(70))
+        .getBytes(StandardCharsets.UTF_8);
     assertThat(fast(longNumber)).isNull();
     assertThat(generic(longNumber)).isNotNull();
     assertThat(fast(template.replace("LABEL", "x").replace("DELTA", "7").getBytes(StandardCharsets.UTF_8))).isNotNull();

@@ -64,7 +64,8 @@ class PendingBatchTest {
 
   /** The field of a row's COPY line at a column of latency_windows. */
   private static String field(TableSpec.Row row, String column) {
-    return new String(row.line(), StandardCharsets.UTF_8).split("\t", -1)[TableSpec.of(ResultTable.LATENCY_WINDOWS).columns().indexOf(column)];
+    String[] fields = new String(row.line(), StandardCharsets.UTF_8).split("\t", -1);
+    return fields[TableSpec.of(ResultTable.LATENCY_WINDOWS).columns().indexOf(column)];
   }
 
   @Test
