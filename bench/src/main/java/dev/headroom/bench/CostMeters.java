@@ -147,6 +147,15 @@ final class CostMeters {
       return values.isEmpty();
     }
 
+    int size() {
+      return values.size();
+    }
+
+    /** The {@code i}-th value added. */
+    double get(int i) {
+      return values.get(i);
+    }
+
     double median() {
       List<Double> s = sorted();
       int n = s.size();
