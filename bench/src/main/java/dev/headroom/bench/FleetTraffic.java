@@ -7,6 +7,8 @@ import dev.headroom.schemas.SchemaValidator;
 import dev.headroom.schemas.Snapshot;
 import dev.headroom.schemas.Topics;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -31,8 +33,11 @@ final class FleetTraffic {
   /**
    * The last interval ends five minutes past an hour, late enough for the hour window before it
    * to close (a minute window closes 90 s after it starts plus its length, and feeds the hour).
+   * It is yesterday's 10:05 UTC, not a fixed date: the broker deletes segments whose newest
+   * timestamp is older than its retention (7 days), and once a fixed date was that old the input
+   * vanished in the middle of a run.
    */
-  static final Instant END = Instant.parse("2026-11-23T10:05:00Z");
+  static final Instant END = LocalDate.now(ZoneOffset.UTC).minusDays(1).atTime(10, 5).toInstant(ZoneOffset.UTC);
   static final long MINUTE_MS = 60_000;
   static final int SERVER_VERSION = 170_005;
   /** The collector's default message.max.bytes. */
