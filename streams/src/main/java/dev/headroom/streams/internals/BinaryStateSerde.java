@@ -36,6 +36,15 @@ public abstract class BinaryStateSerde<T> implements Serde<T> {
 
   protected abstract T read(DataInputStream in) throws IOException;
 
+  /**
+   * Reads a value written with the given version byte: this serde's own version by default. A
+   * serde whose format changed overrides this to keep reading what its earlier versions wrote (a
+   * changelog outlives an upgrade), and returns null for a version it does not know.
+   */
+  protected T read(int writtenVersion, DataInputStream in) throws IOException {
+    return writtenVersion == version ? read(in) : null;
+  }
+
   /** Size hint for the output buffer. */
   protected int sizeHint(T value) {
     return 64;
@@ -69,10 +78,11 @@ public abstract class BinaryStateSerde<T> implements Serde<T> {
       }
       try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
         byte v = in.readByte();
-        if (v != version) {
+        T value = read(v, in);
+        if (value == null) {
           throw new SerializationException("unknown " + name + " version " + v);
         }
-        return read(in);
+        return value;
       } catch (IOException e) {
         throw new SerializationException("unreadable " + name + ": " + e, e);
       }

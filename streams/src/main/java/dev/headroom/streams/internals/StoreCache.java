@@ -43,9 +43,13 @@ public final class StoreCache<V> {
     recent.put(key, value);
   }
 
+  /**
+   * Deletes the key. A put of null, not the store's delete: that one returns the old value, so
+   * it reads and decodes what is being thrown away.
+   */
   public void delete(String key) {
     recent.remove(key);
-    store.delete(key);
+    store.put(key, null);
   }
 
   /** Drops the key from memory only (its value there may differ from the store's). */

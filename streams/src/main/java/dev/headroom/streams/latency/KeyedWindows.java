@@ -72,6 +72,8 @@ public final class KeyedWindows<V> implements Processor<String, V, String, Laten
   /** The open windows' aggregates and the keys' clocks, decoded: each is read for every record of its key. */
   static final int CACHED = 4_096; // a sketch is up to ~16 kB: tens of MB at most per processor
   private StoreCache<SketchAggregate> openWindows;
+  /** Spans of fewer windows than this are closed by looking each window up; wider ones by a range scan. */
+  static final int PROBED_WINDOWS = 16;
   private StoreCache<Clock> keyClocks;
   private Sensor late;
 
@@ -144,9 +146,22 @@ public final class KeyedWindows<V> implements Processor<String, V, String, Laten
       return;
     }
     List<KeyValue<String, SketchAggregate>> closed = new ArrayList<>();
-    try (KeyValueIterator<String, SketchAggregate> range = windows.range(windowKey(key, Math.max(from, 0)),
-        windowKey(key, to - 1))) {
-      range.forEachRemaining(closed::add);
+    long first = Math.max(from, 0);
+    if ((to - first) / sizeMs < PROBED_WINDOWS) {
+      // the usual case, a window or two: looked up one by one, the open ones are in memory and
+      // decoded (a range scan decodes every sketch it passes from the store's bytes)
+      for (long start = Math.floorDiv(first + sizeMs - 1, sizeMs) * sizeMs; start < to; start += sizeMs) {
+        String windowKey = windowKey(key, start);
+        SketchAggregate agg = openWindows.get(windowKey);
+        if (agg != null) {
+          closed.add(KeyValue.pair(windowKey, agg));
+        }
+      }
+    } else {
+      try (KeyValueIterator<String, SketchAggregate> range = windows.range(windowKey(key, first),
+          windowKey(key, to - 1))) {
+        range.forEachRemaining(closed::add);
+      }
     }
     int bar = key.indexOf('|');
     for (KeyValue<String, SketchAggregate> w : closed) {
@@ -190,6 +205,14 @@ public final class KeyedWindows<V> implements Processor<String, V, String, Laten
 
   /** Keys sort by key, then by window start: fixed-width starts after a separator no key contains. */
   static String windowKey(String key, long start) {
-    return key + SEPARATOR + String.format("%019d", start);
+    if (start < 0) {
+      return key + SEPARATOR + String.format("%019d", start);
+    }
+    String digits = Long.toString(start); // what %019d writes, without String.format's parsing per call
+    StringBuilder sb = new StringBuilder(key.length() + 20).append(key).append(SEPARATOR);
+    for (int i = digits.length(); i < 19; i++) {
+      sb.append('0');
+    }
+    return sb.append(digits).toString();
   }
 }

@@ -78,6 +78,25 @@ class KeyedWindowsTopologyTest {
   }
 
   @Test
+  void shouldCloseEveryOpenWindowOfAScopeThatJumpsAFewMinutesAheadInOrder() {
+    sample("orders-1", T0.plusSeconds(55), 3);
+    sample("orders-1", T0.plusSeconds(65), 4); // within the grace: the 10:00 window stays open
+    sample("orders-1", T0.plusSeconds(50), 5);
+    sample("orders-1", T0.plusSeconds(300), 1); // both close at once (looked up window by window)
+    List<LatencyWindow> closed = minutes("orders-1");
+    assertThat(closed).extracting(LatencyWindow::windowStart).containsExactly(T0, T0.plusSeconds(60));
+    assertThat(closed).extracting(LatencyWindow::count).containsExactly(2L, 1L);
+  }
+
+  @Test
+  void shouldWriteWindowKeysAsFormattingWould() {
+    for (long start : new long[] {0, 1, 59_999, 60_000, T0.toEpochMilli(), Long.MAX_VALUE, -1, -60_000,
+        Long.MIN_VALUE}) {
+      assertThat(KeyedWindows.windowKey("i|instance", start)).isEqualTo("i|instance\u0000" + String.format("%019d", start));
+    }
+  }
+
+  @Test
   void shouldEmitTheWindowsOfAQuietScopeOnceTheOthersPassThemAndCountLaterRecordsLate() {
     sample("orders-2", T0.plusSeconds(20), 7); // then orders-2 goes quiet
     for (int s = 0; s < 300; s += 15) {
