@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
@@ -41,6 +42,8 @@ public final class HeadroomStreamsConfig extends AbstractConfig {
   public static final String TOPICS_REPLICATION_FACTOR = "topics.replication.factor";
   /** Settings under this prefix go to Kafka Streams and its clients as they are (TLS, SASL, tuning). */
   public static final String KAFKA_PREFIX = "kafka.";
+  /** The producer's batch.size unless kafka.batch.size says otherwise. */
+  static final int PRODUCER_BATCH_BYTES = 256 * 1024;
 
   public static final ConfigDef CONFIG_DEF = DeploySettings.define(CapacitySettings.define(FindingThresholds.define(
       new ConfigDef()
@@ -141,6 +144,10 @@ public final class HeadroomStreamsConfig extends AbstractConfig {
     // A record whose processing fails is logged and skipped rather than stopping its partition
     // (unreadable input never gets that far: it is a dead letter). Overridable with kafka.*.
     props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueProcessingExceptionHandler.class);
+    // A snapshot message becomes hundreds of deltas and changelog records at once: batches of
+    // Kafka's default 16 kB meant many small produce requests, which cost the broker and the
+    // producer's network thread CPU on the stream thread's cores. Overridable with kafka.batch.size.
+    props.put(ProducerConfig.BATCH_SIZE_CONFIG, PRODUCER_BATCH_BYTES);
     props.putAll(kafkaClientConfig());
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, getString(APPLICATION_ID));
     props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, getString(PROCESSING_GUARANTEE));

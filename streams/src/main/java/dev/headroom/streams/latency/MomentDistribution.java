@@ -41,11 +41,11 @@ public final class MomentDistribution {
     int first = mapping.index(low);
     int last = mapping.index(high);
     Bins bins = Bins.of(mapping, first, last);
-    double scale = 1 / (sigma * Math.sqrt(2));
+    double scale = 1 / sigma;
     double below = 0.0; // the first bin takes the lower tail, the last the upper one
     double max = 0.0;
     for (int i = first; i <= last; i++) {
-      double above = i == last ? 1.0 : 0.5 * erfc(-(bins.logUpper(i) - mu) * scale);
+      double above = i == last ? 1.0 : normalCdf((bins.logUpper(i) - mu) * scale);
       double mass = above - below;
       below = above;
       if (mass > 0) {
@@ -55,6 +55,40 @@ public final class MomentDistribution {
       }
     }
     return max;
+  }
+
+  /** The standard normal CDF is tabulated over [-CDF_RANGE, CDF_RANGE], CDF_STEPS points per unit. */
+  static final int CDF_RANGE = 8;
+  static final int CDF_STEPS = 256;
+  private static final double[] CDF = new double[2 * CDF_RANGE * CDF_STEPS + 1];
+  private static final double[] DENSITY = new double[CDF.length];
+
+  static {
+    for (int i = 0; i < CDF.length; i++) {
+      double z = (double) i / CDF_STEPS - CDF_RANGE;
+      CDF[i] = 0.5 * org.apache.commons.math3.special.Erf.erfc(-z / Math.sqrt(2));
+      DENSITY[i] = Math.exp(-z * z / 2) / Math.sqrt(2 * Math.PI);
+    }
+  }
+
+  /**
+   * The standard normal CDF, by cubic Hermite interpolation of a table of its values and slopes:
+   * within 1e-12 of commons-math's on the table's range (the error term is h⁴/384 times the
+   * fourth derivative), and a few multiplications instead of an exponential per bin of every fit,
+   * which was most of the fits' time. Outside the range, from {@link #erfc}.
+   */
+  static double normalCdf(double z) {
+    double x = (z + CDF_RANGE) * CDF_STEPS;
+    if (!(x >= 0 && x < CDF.length - 1)) {
+      return 0.5 * erfc(-z / Math.sqrt(2));
+    }
+    int i = (int) x;
+    double t = x - i;
+    double h = 1.0 / CDF_STEPS;
+    double t2 = t * t;
+    double t3 = t2 * t;
+    return (2 * t3 - 3 * t2 + 1) * CDF[i] + (t3 - 2 * t2 + t) * h * DENSITY[i]
+        + (-2 * t3 + 3 * t2) * CDF[i + 1] + (t3 - t2) * h * DENSITY[i + 1];
   }
 
   /**

@@ -44,4 +44,19 @@ class MomentDistributionTest {
           .as("erfc(%s)", x).isCloseTo(exact, org.assertj.core.api.Assertions.within(Math.max(1.3e-7 * exact, 1e-300)));
     }
   }
+
+  @org.junit.jupiter.api.Test
+  void normalCdfShouldMatchCommonsMathToTheFitsPrecision() {
+    double worst = 0;
+    for (double z = -9; z <= 9; z += 0.000_7) { // steps off the table's grid
+      double exact = 0.5 * org.apache.commons.math3.special.Erf.erfc(-z / Math.sqrt(2));
+      double error = Math.abs(MomentDistribution.normalCdf(z) - exact);
+      if (Math.abs(z) < MomentDistribution.CDF_RANGE) {
+        worst = Math.max(worst, error);
+      } else {
+        org.assertj.core.api.Assertions.assertThat(error).as("Φ(%s)", z).isLessThanOrEqualTo(1.3e-7 * exact + 1e-300);
+      }
+    }
+    org.assertj.core.api.Assertions.assertThat(worst).as("largest error on the table's range").isLessThan(1e-12);
+  }
 }
