@@ -71,9 +71,9 @@ public final class KeyedWindows<V> implements Processor<String, V, String, Laten
   private KeyValueStore<String, Clock> clocks;
   /** The open windows' aggregates and the keys' clocks, decoded: each is read for every record of its key. */
   static final int CACHED = 4_096; // a sketch is up to ~16 kB: tens of MB at most per processor
-  private StoreCache<SketchAggregate> openWindows;
   /** Spans of fewer windows than this are closed by looking each window up; wider ones by a range scan. */
   static final int PROBED_WINDOWS = 16;
+  private StoreCache<SketchAggregate> openWindows;
   private StoreCache<Clock> keyClocks;
   private Sensor late;
 

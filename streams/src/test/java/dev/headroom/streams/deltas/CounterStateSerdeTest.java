@@ -72,7 +72,7 @@ class CounterStateSerdeTest {
   }
 
   @Test
-  void shouldWriteAStatementInAThirdOfVersionOnesBytes() {
+  void shouldWriteAStatementInLessThanHalfOfVersionOnesBytes() {
     Map<String, Double> counters = new HashMap<>();
     for (String name : Sections.STATEMENTS.counters()) {
       counters.put(name, name.endsWith("_ms") || name.endsWith("_ms2") ? 81_234.5678 : 1_234_567.0);
