@@ -720,8 +720,8 @@ public final class StreamsThroughputBench implements Callable<Integer> {
         s[0], s[1], s[2] / 1e6, s[2] / 1e3 / s[0]));
     out.println();
     out.printf(Locale.ROOT, "%d measured runs of each after one unmeasured read by the contract's floor (which includes the"
-        + " ceiling's work) and " + warmUpRuns + " unmeasured run(s) of the topology per guarantee (so the JIT has compiled"
-        + " both), alternating; median"
+        + " ceiling's work) and " + warmUpRuns + " unmeasured run(s) of the topology per guarantee (so the JIT"
+        + " has compiled both), alternating; median"
         + " (min–max). The clock of a topology run"
         + " starts before `new HeadroomStreams(config)` (topic check, topology build, group join, task and store"
         + " creation) and stops at the first check (every %d ms) that finds every input offset committed by the app"

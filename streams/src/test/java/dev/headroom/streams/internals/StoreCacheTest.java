@@ -21,7 +21,8 @@ class StoreCacheTest {
         }
         // as Kafka Streams' stores do, a null value deletes; their delete() is not offered here, since it
         // reads and decodes the old value, which the cache must not pay for
-        case "put" -> args[1] == null ? backing.remove((String) args[0]) : backing.put((String) args[0], (String) args[1]);
+        case "put" -> args[1] == null ? backing.remove((String) args[0])
+            : backing.put((String) args[0], (String) args[1]);
         default -> throw new UnsupportedOperationException(method.getName());
       });
 

@@ -92,7 +92,8 @@ class KeyedWindowsTopologyTest {
   void shouldWriteWindowKeysAsFormattingWould() {
     for (long start : new long[] {0, 1, 59_999, 60_000, T0.toEpochMilli(), Long.MAX_VALUE, -1, -60_000,
         Long.MIN_VALUE}) {
-      assertThat(KeyedWindows.windowKey("i|instance", start)).isEqualTo("i|instance\u0000" + String.format("%019d", start));
+      assertThat(KeyedWindows.windowKey("i|instance", start))
+          .isEqualTo("i|instance\u0000" + String.format("%019d", start));
     }
   }
 
